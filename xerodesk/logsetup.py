@@ -1,0 +1,108 @@
+"""Logging to a rotating file and stderr, with secrets redacted everywhere.
+
+Any code that handles a token, a client secret or a password registers the
+value with ``register_secret``; the redaction filter then replaces it in every
+record (message, arguments and exception text) before any handler sees it.
+Database URLs have their passwords masked too.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+import threading
+import time
+from pathlib import Path
+
+REDACTED = "[redacted]"
+_MIN_SECRET_LENGTH = 4
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+_URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<at>@)")
+_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
+_FORM_SECRET = re.compile(
+    r"(?i)\b(access_token|refresh_token|id_token|client_secret|code_verifier|password)"
+    r"(\"?\s*[=:]\s*\"?)([^\s&\",}]+)"
+)
+
+
+def register_secret(value: str | None) -> None:
+    """Make ``value`` unprintable in logs from now on."""
+    if value and len(value) >= _MIN_SECRET_LENGTH:
+        with _secrets_lock:
+            _secrets.add(value)
+
+
+def forget_secrets() -> None:
+    """Drop every registered secret (tests use it between cases)."""
+    with _secrets_lock:
+        _secrets.clear()
+
+
+def redact(text: str) -> str:
+    """``text`` with every registered secret and recognisable credential masked."""
+    with _secrets_lock:
+        known = sorted(_secrets, key=len, reverse=True)
+    for secret in known:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    text = _URL_PASSWORD.sub(lambda m: m["head"] + REDACTED + m["at"], text)
+    text = _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
+    return _FORM_SECRET.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a record's message and exception text with secrets masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg = redact(message)
+        record.args = None
+        if record.exc_info and record.exc_info[1] is not None:
+            formatter = logging.Formatter()
+            record.exc_text = redact(formatter.formatException(record.exc_info))
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(
+    log_file: Path | None, *, debug: bool = False, stderr_level: int | None = None
+) -> None:
+    """Send xerodesk's logs to a rotating file and to stderr, redacted.
+
+    The file gets INFO (DEBUG with ``debug``); stderr gets WARNING unless told
+    otherwise, so the CLI stays quiet and readable.
+    """
+    root = logging.getLogger("xerodesk")
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    root.propagate = True
+    redactor = RedactingFilter()
+    formatter = logging.Formatter(_FORMAT)
+    formatter.converter = _utc_converter
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.handlers.RotatingFileHandler(
+            log_file, maxBytes=5_000_000, backupCount=5, encoding="utf-8"
+        )
+        file_handler.setFormatter(formatter)
+        file_handler.addFilter(redactor)
+        root.addHandler(file_handler)
+    err = logging.StreamHandler()
+    default_level = logging.DEBUG if debug else logging.WARNING
+    err.setLevel(stderr_level if stderr_level is not None else default_level)
+    err.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    err.addFilter(redactor)
+    root.addHandler(err)
+
+
+def _utc_converter(seconds: float | None) -> time.struct_time:
+    return time.gmtime(seconds)
