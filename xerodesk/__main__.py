@@ -1,0 +1,5 @@
+"""``python -m xerodesk`` runs the command line."""
+
+from xerodesk.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,328 @@
+"""The command line of the contract (docs: cli.md): parse, call app, map errors to exits.
+
+Exit status: 0 success, 1 the sync finished with review items or failed
+records, 2 bad usage or configuration, 3 Xero or the database unreachable.
+Errors are one line on stderr; a traceback only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from xerodesk import __version__
+from xerodesk.errors import ConfigurationError, NotBuiltYetError, XerodeskError, exit_status
+from xerodesk.logsetup import redact
+
+log = logging.getLogger("xerodesk.cli")
+
+EXIT_OK, EXIT_REVIEW, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+Handler = Callable[[argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise ConfigurationError(f"{message} (see {self.prog} --help)")
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="SQLAlchemy URL of the CRM database (sqlite:///path.db, "
+        "postgresql+psycopg://…, mysql+pymysql://…); default: the SQLite file "
+        "in the user data folder",
+    )
+
+
+def _add_xero(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--xero",
+        metavar="URL",
+        help="root URL that stands in for all of Xero's hosts (e.g. a sandbox); "
+        "default: the real Xero",
+    )
+
+
+def _sandbox_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    p = commands.add_parser(
+        "sandbox",
+        help="serve the built-in Xero sandbox until stopped",
+        description="Serve the Xero sandbox: the Accounting API, identity endpoints, "
+        "connections and an ECB-format rates feed, on loopback. Prints its base URL first.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
+    p.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    p.add_argument("--org", metavar="FILE.json", help="load an organisation from a file")
+    p.add_argument(
+        "--generate",
+        metavar="SIZE",
+        help="generate an organisation: demo, small, medium, large, or counts such as "
+        "contacts=5000,invoices=100000 (default: demo)",
+    )
+    p.add_argument("--seed", type=int, default=1, help="seed of the generator (default 1)")
+    p.add_argument(
+        "--rate-limits",
+        choices=("real", "off"),
+        default="real",
+        help="enforce Xero's limits (real) or only count calls (off)",
+    )
+    p.add_argument(
+        "--faults",
+        metavar="SPEC",
+        help="inject faults, e.g. 500=0.02,503=0.02,timeout=0.01,reset=0.01,"
+        "storm429=0.01,lost=0.02,churn=0.05",
+    )
+    p.add_argument("--fault-seed", type=int, default=None, help="seed of the fault injector")
+    p.add_argument("--client", metavar="ID:SECRET", help="accept only this client")
+    p.add_argument(
+        "--clock-scale",
+        type=float,
+        default=1.0,
+        help="run the sandbox clock this many times faster than real time",
+    )
+    p.add_argument(
+        "--daily-limit",
+        type=int,
+        default=5000,
+        help="calls a day per organisation (5000, or 1000 for Xero's Starter tier)",
+    )
+    p.set_defaults(handler=_cmd_sandbox)
+
+
+def build_parser() -> _Parser:
+    parser = _Parser(
+        prog="xerodesk",
+        description="Keeps a CRM database and a Xero organisation in lockstep.",
+    )
+    parser.add_argument("--version", action="version", version=f"xerodesk {__version__}")
+    parser.add_argument("--debug", action="store_true", help="verbose logs and full tracebacks")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    gui = commands.add_parser("gui", help="open the desktop app (the default)")
+    _add_db(gui)
+    gui.set_defaults(handler=_cmd_gui)
+
+    demo = commands.add_parser(
+        "demo",
+        help="try xerodesk on the built-in sandbox and a local SQLite database",
+        description="Start the Xero sandbox with a generated demo organisation, create or "
+        "reuse a SQLite CRM database in the user data folder and open the app on it.",
+    )
+    demo.add_argument(
+        "--headless",
+        action="store_true",
+        help="run one full sync and print a summary instead of opening the app",
+    )
+    demo.set_defaults(handler=_cmd_demo)
+
+    _sandbox_parser(commands)
+
+    db = commands.add_parser("db", help="database administration")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=_Parser)
+    upgrade = db_commands.add_parser("upgrade", help="create or migrate the CRM schema")
+    _add_db(upgrade)
+    upgrade.set_defaults(handler=_cmd_db_upgrade)
+    db.set_defaults(handler=_need_subcommand(db))
+
+    sync = commands.add_parser(
+        "sync",
+        help="one sync pass (pull, then push)",
+        description="Pull what changed in Xero, then push new customers, products and "
+        "confirmed orders. --watch keeps running: scheduled passes plus immediate pushes.",
+    )
+    _add_db(sync)
+    _add_xero(sync)
+    sync.add_argument("--full", action="store_true", help="re-read everything, not just changes")
+    sync.add_argument(
+        "--only",
+        metavar="ENTITY,...",
+        help="limit the pass to these entities (e.g. contacts,items)",
+    )
+    sync.add_argument("--watch", action="store_true", help="keep running until stopped")
+    sync.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="report what a pass would change on each side and write nothing",
+    )
+    sync.set_defaults(handler=_cmd_sync)
+
+    history = commands.add_parser("history", help="the audit trail of one record")
+    _add_db(history)
+    history.add_argument("record", metavar="RECORD", help="a Xero id, or table:id")
+    history.set_defaults(handler=_cmd_history)
+
+    status = commands.add_parser("status", help="cursors, last runs, outbox and open review items")
+    _add_db(status)
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.set_defaults(handler=_cmd_status)
+
+    login = commands.add_parser("login", help="sign in to Xero in the system browser")
+    _add_xero(login)
+    login.set_defaults(handler=_cmd_login)
+    return parser
+
+
+def _need_subcommand(parser: argparse.ArgumentParser) -> Handler:
+    def handler(_args: argparse.Namespace) -> int:
+        raise ConfigurationError(f"{parser.prog}: choose an action (see --help)")
+
+    return handler
+
+
+# --- command handlers (thin: the work is in app) -----------------------------
+
+
+def _cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from xerodesk import app
+
+    paths = app.setup(args.debug)
+    result = app.upgrade_database(app.database_url(args.db, paths))
+    if result.before == result.after:
+        print(f"{result.url}: already at revision {result.after}")
+    else:
+        print(f"{result.url}: upgraded from {result.before or 'empty'} to {result.after}")
+    return EXIT_OK
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from xerodesk import app
+    from xerodesk.store.queries import status_snapshot
+
+    paths = app.setup(args.debug)
+    engine = app.open_database(app.database_url(args.db, paths))
+    try:
+        with engine.connect() as connection:
+            snapshot = status_snapshot(connection)
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps(snapshot.to_json(), indent=2))
+        return EXIT_OK
+    print(_status_text(snapshot.to_json()))
+    return EXIT_OK
+
+
+def _status_text(data: dict[str, object]) -> str:
+    lines = ["Entity               Modified since"]
+    for cursor in data["cursors"]:  # type: ignore[attr-defined]
+        lines.append(f"{cursor['entity']:<20} {cursor['modified_since'] or 'never'}")
+    if len(lines) == 1:
+        lines.append("(no sync has run yet)")
+    outbox = data["outbox"] or {}
+    review = data["open_review"] or {}
+    lines.append(f"Outbox: {json.dumps(outbox)}")
+    lines.append(f"Open review items: {json.dumps(review)}")
+    return "\n".join(lines)
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    from xerodesk import app
+    from xerodesk.store.queries import record_history
+
+    paths = app.setup(args.debug)
+    engine = app.open_database(app.database_url(args.db, paths))
+    try:
+        with engine.connect() as connection:
+            entries = record_history(connection, args.record)
+    finally:
+        engine.dispose()
+    if not entries:
+        print(f"no history for {args.record}")
+        return EXIT_OK
+    for e in entries:
+        print(
+            f"{e.changed_at.isoformat()} {e.side:<5} {e.record_table}:{e.record_id} "
+            f"{e.field}: {e.old_value!r} -> {e.new_value!r} (run {e.run_id})"
+        )
+    return EXIT_OK
+
+
+def _cmd_sandbox(args: argparse.Namespace) -> int:
+    try:
+        from xerodesk.sandbox.server import serve
+        from xerodesk.sandbox.state import SandboxOptions
+    except ImportError:
+        raise NotBuiltYetError("xerodesk sandbox is not built yet") from None
+    client = None
+    if args.client:
+        ident, sep, secret = args.client.partition(":")
+        if not sep or not ident or not secret:
+            raise ConfigurationError("--client must be ID:SECRET")
+        client = (ident, secret)
+    options = SandboxOptions(
+        host=args.host,
+        port=args.port,
+        org_file=args.org,
+        generate=args.generate,
+        seed=args.seed,
+        rate_limits=args.rate_limits,
+        faults=args.faults,
+        fault_seed=args.fault_seed,
+        client=client,
+        clock_scale=args.clock_scale,
+        daily_limit=args.daily_limit,
+    )
+    serve(options)
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from xerodesk import app
+
+    paths = app.setup(args.debug)
+    url = app.database_url(None, paths)
+    result = app.upgrade_database(url)
+    print(f"Demo CRM database ready: {result.url} (schema revision {result.after})")
+    if not args.headless:
+        raise NotBuiltYetError("the desktop app is not built yet; try 'xerodesk demo --headless'")
+    print("The sync engine is not built yet: nothing was synced.")
+    return EXIT_OK
+
+
+def _not_built(what: str) -> Handler:
+    def handler(_args: argparse.Namespace) -> int:
+        raise NotBuiltYetError(f"{what} is not built yet")
+
+    return handler
+
+
+_cmd_gui = _not_built("the desktop app")
+_cmd_sync = _not_built("xerodesk sync")
+_cmd_login = _not_built("xerodesk login")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit status."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args_list
+    try:
+        args = build_parser().parse_args(args_list)
+        handler: Handler = getattr(args, "handler", _cmd_gui)
+        if args.command is None:
+            args.db = None
+        return handler(args)
+    except XerodeskError as error:
+        _report(str(error), debug)
+        return exit_status(error)
+    except KeyboardInterrupt:
+        print("xerodesk: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # the last line of defence: one line, details in the log
+        log.exception("unexpected error")
+        _report(f"unexpected error: {type(error).__name__}: {error} (details in the log)", debug)
+        return EXIT_REVIEW
+
+
+def _report(message: str, debug: bool) -> None:
+    if debug:
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+    first = redact(message).strip().splitlines()
+    print(f"xerodesk: {first[0] if first else 'error'}", file=sys.stderr)

@@ -1,0 +1,1 @@
+"""The CRM database: contract models, xerodesk's own tables, migrations, bulk writes."""

@@ -1,0 +1,108 @@
+"""Insert-or-update by natural key, thousands of rows a statement, per dialect.
+
+SQLite and PostgreSQL use ``INSERT … ON CONFLICT (key) DO UPDATE``; MariaDB
+and MySQL use ``INSERT … ON DUPLICATE KEY UPDATE``, which needs the key to be
+a unique index (every natural key in our schema is). Rows are sent in batches
+that stay under each driver's limit on bound parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Connection, Table, select, tuple_
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.sql.expression import Insert
+
+#: bound parameters per statement we allow ourselves on each dialect
+_PARAMETER_LIMIT = {"sqlite": 30_000, "postgresql": 30_000, "mysql": 60_000, "mariadb": 60_000}
+MAX_ROWS_PER_STATEMENT = 5_000
+
+
+def batches(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def rows_per_statement(dialect: str, columns: int) -> int:
+    limit = _PARAMETER_LIMIT.get(dialect, 10_000)
+    return max(1, min(MAX_ROWS_PER_STATEMENT, limit // max(1, columns)))
+
+
+def _insert_for(connection: Connection, table: Table) -> Insert:
+    name = connection.dialect.name
+    if name == "sqlite":
+        return sqlite.insert(table)
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name in ("mysql", "mariadb"):
+        return mysql.insert(table)
+    raise ValueError(f"bulk upsert does not support the {name} dialect")
+
+
+def _upsert_statement(
+    connection: Connection, table: Table, keys: Sequence[str], update: Sequence[str]
+) -> Insert:
+    statement = _insert_for(connection, table)
+    if isinstance(statement, mysql.Insert):
+        if not update:
+            # a no-op assignment keeps the existing row, like DO NOTHING
+            return statement.on_duplicate_key_update({keys[0]: statement.inserted[keys[0]]})
+        return statement.on_duplicate_key_update({c: statement.inserted[c] for c in update})
+    assert isinstance(statement, sqlite.Insert | postgresql.Insert)
+    if not update:
+        return statement.on_conflict_do_nothing(index_elements=list(keys))
+    return statement.on_conflict_do_update(
+        index_elements=list(keys), set_={c: statement.excluded[c] for c in update}
+    )
+
+
+def bulk_upsert(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    keys: Sequence[str],
+    update: Sequence[str] | None = None,
+) -> int:
+    """Insert ``rows`` or update the rows that share their ``keys``.
+
+    Every row must carry the same columns. ``update`` names the columns a
+    matched row takes from the new values (default: every column but the
+    keys; empty: keep matched rows as they are). Returns the rows sent.
+    """
+    if not rows:
+        return 0
+    columns = list(rows[0].keys())
+    missing = [key for key in keys if key not in columns]
+    if missing:
+        raise ValueError(f"rows lack the key columns {missing}")
+    to_update = [c for c in columns if c not in keys] if update is None else list(update)
+    statement = _upsert_statement(connection, table, keys, to_update)
+    size = rows_per_statement(connection.dialect.name, len(columns))
+    for chunk in batches(rows, size):
+        connection.execute(statement.values(list(chunk)))
+    return len(rows)
+
+
+def fetch_ids(
+    connection: Connection, table: Table, keys: Sequence[str], values: Iterable[Any]
+) -> dict[Any, int]:
+    """Map natural-key values (a scalar, or a tuple for composite keys) to row ids."""
+    wanted = list(dict.fromkeys(values))
+    found: dict[Any, int] = {}
+    key_columns = [table.c[k] for k in keys]
+    size = rows_per_statement(connection.dialect.name, len(keys))
+    for chunk in batches(({"v": v} for v in wanted), size):
+        chunk_values = [item["v"] for item in chunk]
+        if len(key_columns) == 1:
+            condition = key_columns[0].in_(chunk_values)
+        else:
+            condition = tuple_(*key_columns).in_(chunk_values)
+        query = select(table.c.id, *key_columns).where(condition)
+        for row in connection.execute(query):
+            key = row[1] if len(key_columns) == 1 else tuple(row[1:])
+            found[key] = row[0]
+    return found
