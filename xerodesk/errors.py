@@ -91,3 +91,17 @@ def exit_status(error: BaseException) -> int:
     if isinstance(error, XerodeskError):
         return error.exit_status
     return 1
+
+
+class XeroRequestError(XerodeskError):
+    """Xero refused a request for a reason retrying will not fix (a bad filter, an
+    unsupported call); ``status`` is the HTTP status, ``messages`` Xero's own words."""
+
+    def __init__(self, message: str, status: int, messages: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.messages = list(messages or [])
+
+
+class XeroNotFoundError(XeroRequestError):
+    """The record or endpoint asked for does not exist in this organisation."""
