@@ -1,0 +1,24 @@
+# The two commands: `make demo` runs the product on its embedded defaults,
+# `make test` runs every check. Both set up everything they need.
+UV := scripts/uv
+
+.PHONY: sync test lint demo demo-app
+
+sync:
+	$(UV) sync --locked
+
+lint: sync
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy
+	$(UV) run lint-imports
+
+test: lint
+	scripts/ensure-databases
+	$(UV) run pytest
+
+demo: sync
+	$(UV) run xerodesk demo --headless
+
+demo-app: sync
+	$(UV) run xerodesk demo

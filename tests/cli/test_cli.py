@@ -1,0 +1,135 @@
+"""The command-line contract, run as a user runs it: a real process, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from xerodesk import __version__
+
+COMMANDS = [
+    [],
+    ["gui"],
+    ["demo"],
+    ["sandbox"],
+    ["db"],
+    ["db", "upgrade"],
+    ["sync"],
+    ["history"],
+    ["status"],
+    ["login"],
+]
+
+
+def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "XERODESK_HOME": str(home),
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "xerodesk", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_version(tmp_path: Path) -> None:
+    result = run("--version", home=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"xerodesk {__version__}"
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "top")
+def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
+    result = run(*command, "--help", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: xerodesk")
+
+
+def test_sync_help_lists_the_contract_flags(tmp_path: Path) -> None:
+    text = run("sync", "--help", home=tmp_path).stdout
+    for flag in ("--db", "--xero", "--full", "--only", "--watch", "--dry-run"):
+        assert flag in text
+
+
+def test_sandbox_help_lists_the_contract_flags(tmp_path: Path) -> None:
+    text = run("sandbox", "--help", home=tmp_path).stdout
+    for flag in ("--host", "--port", "--org", "--generate", "--seed", "--rate-limits", "--faults"):
+        assert flag in text
+
+
+def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("xerodesk: ")
+    return lines[0]
+
+
+@pytest.mark.parametrize("url", ["nosuchdialect://x", "not a url", "oracle://u@h/db"])
+def test_bad_database_url_is_one_line_and_status_2(url: str, tmp_path: Path) -> None:
+    result = run("db", "upgrade", "--db", url, home=tmp_path)
+    assert result.returncode == 2
+    _one_line_error(result)
+
+
+def test_unreachable_server_is_status_3_without_the_password(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://someone:hunter2-secret@127.0.0.1:9/crm"
+    result = run("status", "--db", url, home=tmp_path)
+    assert result.returncode == 3
+    line = _one_line_error(result)
+    assert "cannot reach database" in line
+    assert "hunter2-secret" not in result.stderr + result.stdout
+    log = (tmp_path / "logs" / "xerodesk.log").read_text(encoding="utf-8")
+    assert "hunter2-secret" not in log
+
+
+def test_bad_usage_is_status_2(tmp_path: Path) -> None:
+    for args in (["bogus"], ["sync", "--nope"], ["db"], ["sandbox", "--rate-limits", "maybe"]):
+        result = run(*args, home=tmp_path)
+        assert result.returncode == 2, args
+        _one_line_error(result)
+
+
+@pytest.mark.parametrize("command", [["gui"], ["sync"], ["login"]])
+def test_commands_not_built_yet_say_so(command: list[str], tmp_path: Path) -> None:
+    result = run(*command, home=tmp_path)
+    assert result.returncode == 2
+    assert "not built yet" in _one_line_error(result)
+
+
+def test_db_upgrade_then_status_json(tmp_path: Path) -> None:
+    db = tmp_path / "crm.db"
+    result = run("db", "upgrade", "--db", f"sqlite:///{db}", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "upgraded from empty" in result.stdout
+    tables = {t for (t,) in sqlite3.connect(db).execute("select name from sqlite_master")}
+    assert {"company", "sales_ledger", "quote_line", "system_option", "xd_outbox"} <= tables
+    again = run("db", "upgrade", "--db", f"sqlite:///{db}", home=tmp_path)
+    assert "already at revision" in again.stdout
+    status = run("status", "--db", f"sqlite:///{db}", "--json", home=tmp_path)
+    assert status.returncode == 0
+    data = json.loads(status.stdout)
+    assert data == {"cursors": [], "last_runs": [], "outbox": {}, "open_review": {}}
+
+
+def test_default_database_lives_in_the_data_folder(tmp_path: Path) -> None:
+    result = run("db", "upgrade", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "data" / "xerodesk.db").exists()
+
+
+def test_history_of_an_unknown_record(tmp_path: Path) -> None:
+    result = run("history", "sales_ledger:42", home=tmp_path)
+    assert result.returncode == 0
+    assert "no history for sales_ledger:42" in result.stdout

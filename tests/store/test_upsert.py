@@ -1,0 +1,134 @@
+"""Bulk insert-or-update by natural key on every database."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, Table, func, select
+
+from xerodesk.store.models import Product, SalesLedger, VatCode
+from xerodesk.store.upsert import bulk_upsert, fetch_ids, rows_per_statement
+
+PRODUCTS: Table = Product.__table__  # type: ignore[assignment]
+LEDGERS: Table = SalesLedger.__table__  # type: ignore[assignment]
+VAT: Table = VatCode.__table__  # type: ignore[assignment]
+
+
+def _products(count: int, price: str) -> list[dict[str, object]]:
+    return [
+        {
+            "product_item_id": f"SKU-{i:05d}",
+            "description": f"Product {i} — “quoted”",
+            "sell_price": Decimal(price) + i,
+            "obsolete": i % 7 == 0,
+            "origin": "xero",
+        }
+        for i in range(count)
+    ]
+
+
+def test_thousands_of_rows_insert_then_update(db_engine: Engine) -> None:
+    rows = _products(12_000, "1.2345")
+    with db_engine.begin() as connection:
+        assert bulk_upsert(connection, PRODUCTS, rows, ["product_item_id"]) == 12_000
+    with db_engine.begin() as connection:
+        changed = _products(12_000, "2.5")[6_000:] + _products(12_500, "2.5")[12_000:]
+        bulk_upsert(connection, PRODUCTS, changed, ["product_item_id"])
+    with db_engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(PRODUCTS)) == 12_500
+        price = select(Product.sell_price).where(Product.product_item_id == "SKU-00010")
+        assert connection.scalar(price) == Decimal("11.2345")
+        price = select(Product.sell_price).where(Product.product_item_id == "SKU-11999")
+        assert connection.scalar(price) == Decimal("12001.5")
+        distinct = select(func.count(func.distinct(Product.product_item_id)))
+        assert connection.scalar(distinct) == 12_500
+
+
+def test_update_only_named_columns(db_engine: Engine) -> None:
+    with db_engine.begin() as connection:
+        bulk_upsert(
+            connection,
+            LEDGERS,
+            [{"sales_ledger_id": "C1", "name": "Old", "display_description": "ACC1"}],
+            ["sales_ledger_id"],
+        )
+        bulk_upsert(
+            connection,
+            LEDGERS,
+            [{"sales_ledger_id": "C1", "name": "New", "display_description": "changed"}],
+            ["sales_ledger_id"],
+            update=["name"],
+        )
+        row = connection.execute(select(SalesLedger.name, SalesLedger.display_description)).one()
+        assert tuple(row) == ("New", "ACC1")
+
+
+def test_empty_update_keeps_existing_rows(db_engine: Engine) -> None:
+    with db_engine.begin() as connection:
+        bulk_upsert(
+            connection, LEDGERS, [{"sales_ledger_id": "C1", "name": "Kept"}], ["sales_ledger_id"]
+        )
+        bulk_upsert(
+            connection,
+            LEDGERS,
+            [
+                {"sales_ledger_id": "C1", "name": "Ignored"},
+                {"sales_ledger_id": "C2", "name": "Added"},
+            ],
+            ["sales_ledger_id"],
+            update=[],
+        )
+        names = connection.scalars(select(SalesLedger.name).order_by(SalesLedger.sales_ledger_id))
+        assert list(names) == ["Kept", "Added"]
+
+
+def test_composite_key_and_fetch_ids(db_engine: Engine) -> None:
+    rows = [
+        {
+            "code": code,
+            "country_type": country,
+            "transaction_type": kind,
+            "rate": Decimal("20"),
+            "active": True,
+        }
+        for code in ("OUTPUT2", "INPUT2")
+        for country in ("Home", "EU Registered", "EU Unregistered", "Non-EU")
+        for kind in ("Sales", "Purchase")
+    ]
+    keys = ["code", "country_type", "transaction_type"]
+    with db_engine.begin() as connection:
+        bulk_upsert(connection, VAT, rows, keys)
+        rows[0] = {**rows[0], "rate": Decimal("17.5"), "active": False}
+        bulk_upsert(connection, VAT, rows, keys)
+        ids = fetch_ids(connection, VAT, keys, [tuple(r[k] for k in keys) for r in rows])
+        assert len(ids) == 16 and len(set(ids.values())) == 16
+        first = connection.execute(
+            select(VatCode.rate, VatCode.active).where(
+                VatCode.id == ids[("OUTPUT2", "Home", "Sales")]
+            )
+        ).one()
+        assert tuple(first) == (Decimal("17.5"), False)
+
+
+def test_fetch_ids_by_single_key(db_engine: Engine) -> None:
+    with db_engine.begin() as connection:
+        bulk_upsert(connection, PRODUCTS, _products(3, "1"), ["product_item_id"])
+        ids = fetch_ids(
+            connection, PRODUCTS, ["product_item_id"], ["SKU-00000", "SKU-00002", "nope"]
+        )
+    assert set(ids) == {"SKU-00000", "SKU-00002"}
+
+
+def test_rows_missing_the_key_are_refused(db_engine: Engine) -> None:
+    with db_engine.begin() as connection, pytest.raises(ValueError, match="key columns"):
+        bulk_upsert(connection, PRODUCTS, [{"description": "no key"}], ["product_item_id"])
+
+
+@pytest.mark.parametrize(
+    ("dialect", "columns"), [("sqlite", 10), ("postgresql", 40), ("mariadb", 3)]
+)
+def test_statement_batches_stay_under_parameter_limits(dialect: str, columns: int) -> None:
+    size = rows_per_statement(dialect, columns)
+    assert 1 <= size <= 5_000
+    assert size * columns <= 60_000

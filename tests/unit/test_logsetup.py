@@ -1,0 +1,59 @@
+"""Secrets never reach a log line, a log file or an exception text in the log."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from xerodesk.logsetup import configure_logging, redact, register_secret
+from xerodesk.paths import app_paths
+
+
+def test_registered_secrets_and_credentials_are_masked() -> None:
+    register_secret("s3cr3t-refresh-token-value")
+    text = redact(
+        "refresh with s3cr3t-refresh-token-value; url postgresql+psycopg://me:pa55word@db/x; "
+        "Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.payload.sig; "
+        "body client_secret=abc123&refresh_token=zzz999"
+    )
+    for leaked in (
+        "s3cr3t-refresh-token-value",
+        "pa55word",
+        "eyJhbGciOiJSUzI1NiJ9",
+        "abc123",
+        "zzz999",
+    ):
+        assert leaked not in text
+    assert "postgresql+psycopg://me:[redacted]@db/x" in text
+
+
+def test_log_file_and_stderr_are_redacted(tmp_path: Path, capsys: object) -> None:
+    log_file = tmp_path / "logs" / "xerodesk.log"
+    configure_logging(log_file, debug=True)
+    secret = "tok-ABCDEFGHIJKLMNOP"
+    register_secret(secret)
+    logger = logging.getLogger("xerodesk.test")
+    logger.info("token is %s", secret)
+    try:
+        raise RuntimeError(f"failed with {secret}")
+    except RuntimeError:
+        logger.exception("refresh failed")
+    for handler in logging.getLogger("xerodesk").handlers:
+        handler.flush()
+    written = log_file.read_text(encoding="utf-8")
+    assert "token is [redacted]" in written
+    assert "RuntimeError: failed with [redacted]" in written
+    assert secret not in written
+    captured = capsys.readouterr()  # type: ignore[attr-defined]
+    assert secret not in captured.err
+    assert "[redacted]" in captured.err
+    configure_logging(None)
+
+
+def test_paths_follow_xdg_and_the_override(tmp_path: Path, monkeypatch: object) -> None:
+    paths = app_paths()
+    assert "xerodesk" in str(paths.data_dir)
+    assert str(paths.data_dir).startswith(str(Path.home()))
+    moved = app_paths(tmp_path / "srv").ensure()
+    assert moved.default_database == tmp_path / "srv" / "data" / "xerodesk.db"
+    assert moved.log_dir.is_dir()

@@ -1,0 +1,1 @@
+"""Async orchestration of pulls and pushes; knows nothing of Qt."""
