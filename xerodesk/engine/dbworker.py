@@ -1,0 +1,62 @@
+"""Every database call on one worker thread, awaited from the event loop.
+
+The window never blocks on the database, and SQLite never sees two writers
+from one process: calls are queued and run one at a time, each with its own
+connection from the engine's pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy import Connection, Engine
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class DbWorker:
+    """Runs functions of a Connection on a single background thread."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xerodesk-db")
+
+    async def read(
+        self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run ``fn(connection, …)`` on a connection without a write transaction."""
+        return await self._submit(self._read, lambda c: fn(c, *args, **kwargs))
+
+    async def write(
+        self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run ``fn(connection, …)`` in one transaction: all of it commits, or none."""
+        return await self._submit(self._write, lambda c: fn(c, *args, **kwargs))
+
+    async def _submit(
+        self, runner: Callable[[Callable[[Connection], T]], T], job: Callable[[Connection], T]
+    ) -> T:
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._executor, runner, job)
+        # A cancelled caller must not leave a half-done write: the job finishes
+        # (commit or rollback) on its thread before the cancellation goes on.
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            await asyncio.wait([future])
+            raise
+
+    def _read(self, job: Callable[[Connection], T]) -> T:
+        with self.engine.connect() as connection:
+            return job(connection)
+
+    def _write(self, job: Callable[[Connection], T]) -> T:
+        with self.engine.begin() as connection:
+            return job(connection)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
