@@ -1,0 +1,468 @@
+"""Xero identity: authorization codes with PKCE, tokens, rotation and connections.
+
+Everything runs on the sandbox clock. Lifetimes follow Xero: codes 5 minutes
+and single-use, access tokens 30 minutes, refresh tokens 60 days unless used,
+and every refresh rotates the refresh token. The one it replaces stays usable
+for a grace period (30 minutes by default) so a client whose refresh response
+was lost can replay it; a replay inside the grace period rotates again (the
+newest token so far then starts its own grace period); after the grace period
+the old token gets ``invalid_grant``. Revoking a refresh token ends its grant:
+its tokens and the app's connection go.
+
+Tokens are opaque to the sandbox (it looks them up); access and ID tokens
+look like Xero's JWTs so a client can read ``exp`` and
+``authentication_event_id`` from them. No secret is ever logged.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import secrets
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from xerodesk.sandbox.scopes import client_credentials_scopes, scope_allows
+
+ACCESS_TOKEN_SECONDS = 1800
+ID_TOKEN_SECONDS = 300
+CODE_SECONDS = 300
+REFRESH_IDLE_DAYS = 60
+REFRESH_GRACE_SECONDS = 1800
+ISSUER = "https://identity.xero.com"
+VERIFIER_RE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
+CHALLENGE_RE = re.compile(r"^[A-Za-z0-9\-_]{43}$")
+
+
+class OAuthError(Exception):
+    """A token-endpoint error: ``{"error": ...}`` with HTTP 400."""
+
+    def __init__(self, error: str, description: str | None = None) -> None:
+        super().__init__(error)
+        self.error = error
+        self.description = description
+
+    def body(self) -> dict[str, str]:
+        body = {"error": self.error}
+        if self.description:
+            body["error_description"] = self.description
+        return body
+
+
+@dataclass(frozen=True)
+class ClientPolicy:
+    """Which clients the sandbox accepts: any (default) or one ``ID:SECRET``."""
+
+    client_id: str | None = None
+    secret: str | None = None
+
+    @classmethod
+    def parse(cls, text: str | None) -> ClientPolicy:
+        if not text:
+            return cls()
+        client_id, sep, secret = text.partition(":")
+        if not sep or not client_id or not secret:
+            raise ValueError("--client must be ID:SECRET, both non-empty")
+        return cls(client_id, secret)
+
+    def accepts_id(self, client_id: str) -> bool:
+        return bool(client_id) and (self.client_id is None or client_id == self.client_id)
+
+    def check(self, client_id: str, secret: str | None, secret_required: bool) -> None:
+        if not self.accepts_id(client_id):
+            raise OAuthError("invalid_client")
+        if secret is None or secret == "":
+            if secret_required:
+                raise OAuthError("invalid_client")
+            return
+        if self.secret is not None and not secrets.compare_digest(secret, self.secret):
+            raise OAuthError("invalid_client")
+
+
+@dataclass
+class AuthCode:
+    client_id: str
+    redirect_uri: str
+    scopes: frozenset[str]
+    challenge: str | None
+    issued_at: datetime
+    auth_event_id: str
+    nonce: str | None = None
+
+
+@dataclass
+class Grant:
+    grant_id: str
+    client_id: str
+    scopes: frozenset[str]
+    auth_event_id: str
+    user_id: str | None
+    nonce: str | None = None
+    current_refresh: str | None = None
+    revoked: bool = False
+
+
+@dataclass
+class RefreshRecord:
+    grant_id: str
+    issued_at: datetime
+    rotated_at: datetime | None = None
+
+
+@dataclass
+class AccessRecord:
+    grant_id: str
+    client_id: str
+    scopes: frozenset[str]
+    expires_at: datetime
+    auth_event_id: str
+
+
+@dataclass
+class Connection:
+    connection_id: str
+    client_id: str
+    auth_event_id: str
+    created: datetime
+    updated: datetime
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class ApiRefusal:
+    """Why an Accounting API call is refused: status and Xero's ``Detail``."""
+
+    status: int
+    detail: str
+
+
+@dataclass
+class IdentityService:
+    """Codes, grants, tokens and connections of the sandbox's one organisation."""
+
+    now: Callable[[], datetime]
+    tenant: Callable[[], tuple[str, str]]
+    policy: ClientPolicy = field(default_factory=ClientPolicy)
+    grace_seconds: float = REFRESH_GRACE_SECONDS
+    user_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _codes: dict[str, AuthCode] = field(default_factory=dict, repr=False)
+    _grants: dict[str, Grant] = field(default_factory=dict, repr=False)
+    _refresh: dict[str, RefreshRecord] = field(default_factory=dict, repr=False)
+    _access: dict[str, AccessRecord] = field(default_factory=dict, repr=False)
+    _connections: dict[str, Connection] = field(default_factory=dict, repr=False)
+
+    # -- authorization codes ------------------------------------------------
+
+    def issue_code(self, request: dict[str, str], scopes: frozenset[str]) -> str:
+        """Record the consent of an authorize request and return its code."""
+        with self._lock:
+            auth_event_id = str(uuid.uuid4())
+            self._connect(request["client_id"], auth_event_id)
+            code = secrets.token_hex(32)
+            self._codes[code] = AuthCode(
+                client_id=request["client_id"],
+                redirect_uri=request["redirect_uri"],
+                scopes=scopes,
+                challenge=request.get("code_challenge") or None,
+                issued_at=self.now(),
+                auth_event_id=auth_event_id,
+                nonce=request.get("nonce") or None,
+            )
+            return code
+
+    def exchange_code(self, form: dict[str, str], client: tuple[str, str | None]) -> dict[str, Any]:
+        with self._lock:
+            client_id, secret = client
+            record = self._codes.pop(form.get("code", ""), None)  # single use, even on error
+            if record is None:
+                raise OAuthError("invalid_grant")
+            self.policy.check(client_id, secret, secret_required=record.challenge is None)
+            age = (self.now() - record.issued_at).total_seconds()
+            if age > CODE_SECONDS or record.client_id != client_id:
+                raise OAuthError("invalid_grant")
+            if form.get("redirect_uri", "") != record.redirect_uri:
+                raise OAuthError("invalid_grant")
+            if record.challenge is not None and not _pkce_ok(form, record.challenge):
+                raise OAuthError("invalid_grant")
+            grant = Grant(
+                grant_id=str(uuid.uuid4()),
+                client_id=client_id,
+                scopes=record.scopes,
+                auth_event_id=record.auth_event_id,
+                user_id=self.user_id,
+                nonce=record.nonce,
+            )
+            self._grants[grant.grant_id] = grant
+            return self._token_set(grant)
+
+    # -- refresh, client credentials, revocation ----------------------------
+
+    def refresh(self, form: dict[str, str], client: tuple[str, str | None]) -> dict[str, Any]:
+        with self._lock:
+            client_id, secret = client
+            self.policy.check(client_id, secret, secret_required=False)
+            token = form.get("refresh_token", "")
+            record = self._refresh.get(token)
+            grant = self._grants.get(record.grant_id) if record else None
+            if record is None or grant is None or grant.revoked or grant.client_id != client_id:
+                raise OAuthError("invalid_grant")
+            now = self.now()
+            if now - record.issued_at > timedelta(days=REFRESH_IDLE_DAYS):
+                del self._refresh[token]
+                raise OAuthError("invalid_grant")
+            if record.rotated_at is not None and (
+                now - record.rotated_at > timedelta(seconds=self.grace_seconds)
+            ):
+                raise OAuthError("invalid_grant")
+            if record.rotated_at is None:
+                record.rotated_at = now
+            self._prune_refresh(now)
+            return self._token_set(grant)
+
+    def client_credentials(
+        self, form: dict[str, str], client: tuple[str, str | None]
+    ) -> dict[str, Any]:
+        with self._lock:
+            client_id, secret = client
+            self.policy.check(client_id, secret, secret_required=True)
+            allowed = client_credentials_scopes()
+            asked = frozenset(form.get("scope", "").split())
+            if asked - allowed:
+                raise OAuthError("invalid_scope", "Client credentials scope validation failed")
+            connection = self._connect(client_id, None)
+            grant = Grant(
+                grant_id=str(uuid.uuid4()),
+                client_id=client_id,
+                scopes=asked or allowed,
+                auth_event_id=connection.auth_event_id,
+                user_id=None,
+            )
+            self._grants[grant.grant_id] = grant
+            return self._token_set(grant)
+
+    def revoke(self, token: str, client: tuple[str, str | None]) -> None:
+        """Revoke a refresh token's grant (unknown tokens are ignored, as RFC 7009 says)."""
+        with self._lock:
+            client_id, secret = client
+            self.policy.check(client_id, secret, secret_required=False)
+            record = self._refresh.get(token)
+            grant = self._grants.get(record.grant_id) if record else None
+            if grant is None:
+                return
+            if grant.client_id != client_id:
+                raise OAuthError("invalid_client")
+            grant.revoked = True
+            for key in [k for k, r in self._refresh.items() if r.grant_id == grant.grant_id]:
+                del self._refresh[key]
+            for key in [k for k, a in self._access.items() if a.grant_id == grant.grant_id]:
+                del self._access[key]
+            for connection in self._connections.values():
+                if connection.client_id == client_id:
+                    connection.active = False
+
+    # -- connections --------------------------------------------------------
+
+    def connections(self, access: AccessRecord, auth_event_id: str | None) -> list[dict[str, Any]]:
+        tenant_id, tenant_name = self.tenant()
+        with self._lock:
+            return [
+                {
+                    "id": c.connection_id,
+                    "authEventId": c.auth_event_id,
+                    "tenantId": tenant_id,
+                    "tenantType": "ORGANISATION",
+                    "tenantName": tenant_name,
+                    "createdDateUtc": identity_datetime(c.created),
+                    "updatedDateUtc": identity_datetime(c.updated),
+                }
+                for c in self._connections.values()
+                if c.active
+                and c.client_id == access.client_id
+                and (auth_event_id is None or c.auth_event_id == auth_event_id)
+            ]
+
+    def disconnect(self, access: AccessRecord, connection_id: str) -> bool:
+        with self._lock:
+            connection = self._connections.get(access.client_id)
+            if connection is None or not connection.active:
+                return False
+            if connection.connection_id != connection_id:
+                return False
+            connection.active = False
+            connection.updated = self.now()
+            return True
+
+    # -- checking calls -----------------------------------------------------
+
+    def bearer(self, authorization: str | None) -> AccessRecord | ApiRefusal:
+        """The access token of an ``Authorization: Bearer`` header, if valid."""
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return ApiRefusal(401, "AuthenticationUnsuccessful")
+        with self._lock:
+            record = self._access.get(token.strip())
+            if record is None:
+                return ApiRefusal(401, "AuthenticationUnsuccessful")
+            if self.now() >= record.expires_at:
+                stamp = record.expires_at.strftime("%m/%d/%Y %H:%M:%S")
+                return ApiRefusal(401, f"TokenExpired: token expired at {stamp}")
+            return record
+
+    def check_api(
+        self, authorization: str | None, tenant_header: str | None, method: str, path: str
+    ) -> AccessRecord | ApiRefusal:
+        """Token, tenant and scope checks of one Accounting API call, in Xero's order."""
+        access = self.bearer(authorization)
+        if isinstance(access, ApiRefusal):
+            return access
+        tenant_id, _ = self.tenant()
+        with self._lock:
+            connection = self._connections.get(access.client_id)
+            connected = connection is not None and connection.active
+        if not connected or (tenant_header or "").strip().lower() != tenant_id.lower():
+            return ApiRefusal(403, "AuthenticationUnsuccessful")
+        if not scope_allows(access.scopes, method, path):
+            return ApiRefusal(401, "AuthorizationUnsuccessful")
+        return access
+
+    def snapshot(self) -> dict[str, Any]:
+        """Counts only: the control API never shows a token."""
+        with self._lock:
+            now = self.now()
+            return {
+                "grants": sum(1 for g in self._grants.values() if not g.revoked),
+                "live_access_tokens": sum(1 for a in self._access.values() if a.expires_at > now),
+                "refresh_tokens": len(self._refresh),
+                "pending_codes": len(self._codes),
+                "connections": sum(1 for c in self._connections.values() if c.active),
+                "refresh_grace_seconds": self.grace_seconds,
+            }
+
+    # -- internals ----------------------------------------------------------
+
+    def _connect(self, client_id: str, auth_event_id: str | None) -> Connection:
+        now = self.now()
+        connection = self._connections.get(client_id)
+        if connection is None:
+            connection = Connection(
+                connection_id=str(uuid.uuid4()),
+                client_id=client_id,
+                auth_event_id=auth_event_id or str(uuid.uuid4()),
+                created=now,
+                updated=now,
+            )
+            self._connections[client_id] = connection
+        elif auth_event_id is not None or not connection.active:
+            connection.auth_event_id = auth_event_id or str(uuid.uuid4())
+            connection.updated = now
+            connection.active = True
+        return connection
+
+    def _token_set(self, grant: Grant) -> dict[str, Any]:
+        now = self.now()
+        expires = now + timedelta(seconds=ACCESS_TOKEN_SECONDS)
+        access = _jwt(_access_claims(grant, now, expires))
+        self._access[access] = AccessRecord(
+            grant.grant_id, grant.client_id, grant.scopes, expires, grant.auth_event_id
+        )
+        self._prune_access(now)
+        body: dict[str, Any] = {}
+        if "openid" in grant.scopes and grant.user_id:
+            body["id_token"] = _jwt(_id_claims(grant, now))
+        body.update(
+            access_token=access,
+            expires_in=ACCESS_TOKEN_SECONDS,
+            token_type="Bearer",
+        )
+        if "offline_access" in grant.scopes and grant.user_id:
+            if grant.current_refresh in self._refresh:
+                self._refresh[grant.current_refresh].rotated_at = now
+            refresh = secrets.token_hex(32)
+            self._refresh[refresh] = RefreshRecord(grant.grant_id, now)
+            grant.current_refresh = refresh
+            body["refresh_token"] = refresh
+        body["scope"] = " ".join(sorted(grant.scopes))
+        return body
+
+    def _prune_access(self, now: datetime) -> None:
+        if len(self._access) % 256 == 0:
+            for key in [k for k, a in self._access.items() if a.expires_at <= now]:
+                del self._access[key]
+
+    def _prune_refresh(self, now: datetime) -> None:
+        grace = timedelta(seconds=self.grace_seconds)
+        for key in [
+            k for k, r in self._refresh.items() if r.rotated_at and now - r.rotated_at > grace
+        ]:
+            del self._refresh[key]
+
+
+def _pkce_ok(form: dict[str, str], challenge: str) -> bool:
+    verifier = form.get("code_verifier", "")
+    if not VERIFIER_RE.match(verifier):
+        return False
+    return secrets.compare_digest(pkce_challenge(verifier), challenge)
+
+
+def pkce_challenge(verifier: str) -> str:
+    """base64url(SHA-256(verifier)) without padding, as S256 wants."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def identity_datetime(moment: datetime) -> str:
+    """Identity's timestamp form: ISO, seven fractional digits, no zone (UTC)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}0"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _jwt(claims: dict[str, Any]) -> str:
+    header = {"alg": "RS256", "kid": "1CAF8E66772D6DC028D6726FD0261581570EFC19", "typ": "JWT"}
+    parts = [json.dumps(header, separators=(",", ":")), json.dumps(claims, separators=(",", ":"))]
+    return ".".join([*(_b64(p.encode()) for p in parts), _b64(secrets.token_bytes(256))])
+
+
+def _access_claims(grant: Grant, now: datetime, expires: datetime) -> dict[str, Any]:
+    claims: dict[str, Any] = {
+        "nbf": int(now.timestamp()),
+        "exp": int(expires.timestamp()),
+        "iss": ISSUER,
+        "aud": f"{ISSUER}/resources",
+        "client_id": grant.client_id,
+        "jti": secrets.token_hex(16),
+        "authentication_event_id": grant.auth_event_id,
+        "scope": sorted(grant.scopes),
+    }
+    if grant.user_id:
+        claims.update(sub=grant.user_id, xero_userid=grant.user_id, auth_time=claims["nbf"])
+    return claims
+
+
+def _id_claims(grant: Grant, now: datetime) -> dict[str, Any]:
+    claims: dict[str, Any] = {
+        "nbf": int(now.timestamp()),
+        "exp": int(now.timestamp()) + ID_TOKEN_SECONDS,
+        "iss": ISSUER,
+        "aud": grant.client_id,
+        "iat": int(now.timestamp()),
+        "sub": grant.user_id,
+        "xero_userid": grant.user_id,
+        "preferred_username": "demo@example.com",
+        "email": "demo@example.com",
+        "given_name": "Demo",
+        "family_name": "User",
+        "name": "Demo User",
+    }
+    if grant.nonce:
+        claims["nonce"] = grant.nonce
+    return claims
