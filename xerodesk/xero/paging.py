@@ -1,0 +1,205 @@
+"""Pages of records, and walking an endpoint's pages in order.
+
+The first page tells how many there are (``pagination.pageCount``); the rest
+are then fetched a few at a time (up to the concurrency limit) and yielded in
+order, so memory holds at most that many pages whatever the organisation's
+size. Without a page count the walk is sequential until a short page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from xerodesk.mapping.xero_dates import parse_xero_datetime
+from xerodesk.xero.limits import LimitHeaders
+
+__all__ = ["Page", "Pagination", "walk_pages"]
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """Xero's ``pagination`` block (absent on unpaged endpoints)."""
+
+    page: int
+    page_size: int
+    page_count: int | None
+    item_count: int | None
+
+    @classmethod
+    def from_body(cls, body: Any) -> Pagination | None:
+        block = body.get("pagination") if isinstance(body, dict) else None
+        if not isinstance(block, dict):
+            return None
+        return cls(
+            page=_as_int(block.get("page")) or 1,
+            page_size=_as_int(block.get("pageSize")) or 0,
+            page_count=_as_int(block.get("pageCount")),
+            item_count=_as_int(block.get("itemCount")),
+        )
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of records as Xero sent them (JSON dicts, ``Decimal`` money).
+
+    ``page_size`` is the size asked for (``None`` on unpaged endpoints);
+    ``is_last`` is true when no page follows. ``response_time`` is Xero's
+    ``DateTimeUTC`` of the response, a safe cursor for the next
+    ``If-Modified-Since``.
+    """
+
+    entity: str
+    records: list[Record]
+    page: int
+    page_size: int | None
+    pagination: Pagination | None
+    is_last: bool
+    limits: LimitHeaders
+    correlation_id: str | None
+    response_time: datetime | None = None
+    warnings: list[str] = field(default_factory=list)
+    not_modified: bool = False
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    @property
+    def page_count(self) -> int | None:
+        return self.pagination.page_count if self.pagination else None
+
+
+def page_from_body(
+    entity: str,
+    collection_key: str,
+    body: Any,
+    *,
+    page: int,
+    page_size: int | None,
+    limits: LimitHeaders,
+    correlation_id: str | None,
+) -> Page:
+    """Build a ``Page`` from a response body (``None`` for 304 / empty)."""
+    data = body if isinstance(body, dict) else {}
+    raw = data.get(collection_key)
+    records = [r for r in raw if isinstance(r, dict)] if isinstance(raw, list) else []
+    pagination = Pagination.from_body(data)
+    warnings = [
+        w["Message"]
+        for w in data.get("Warnings") or []
+        if isinstance(w, dict) and isinstance(w.get("Message"), str)
+    ]
+    stamp = data.get("DateTimeUTC")
+    return Page(
+        entity=entity,
+        records=records,
+        page=page,
+        page_size=page_size,
+        pagination=pagination,
+        is_last=_is_last(records, page, page_size, pagination),
+        limits=limits,
+        correlation_id=correlation_id,
+        response_time=_parse_stamp(stamp),
+        warnings=warnings,
+        not_modified=body is None,
+    )
+
+
+def _is_last(
+    records: list[Record], page: int, page_size: int | None, pagination: Pagination | None
+) -> bool:
+    """No page follows: unpaged, empty, or short of the size Xero used."""
+    if page_size is None or not records:
+        return True
+    if pagination is not None and pagination.page_count is not None:
+        if page < pagination.page_count:
+            return False
+    effective = pagination.page_size if pagination and pagination.page_size else page_size
+    return len(records) < effective
+
+
+def _parse_stamp(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_xero_datetime(value)
+    except ValueError:
+        return None
+
+
+FetchPage = Callable[[int], Awaitable[Page]]
+
+
+async def walk_pages(fetch: FetchPage, prefetch: int) -> AsyncIterator[Page]:
+    """Yield pages 1, 2, ... in order until the last one.
+
+    Once page 1 reports ``pageCount``, up to ``prefetch`` later pages are in
+    flight at once (the pacer keeps them within Xero's limits). If the count
+    was stale (the last counted page is full), the walk goes on one page at a
+    time until a short page.
+    """
+    first = await fetch(1)
+    yield first
+    if first.is_last:
+        return
+    count = first.page_count
+    next_page = 2
+    if count is not None and count >= 2 and prefetch > 1:
+        last: Page | None = None
+        async for page in _concurrent(fetch, 2, count, prefetch):
+            last = page
+            yield page
+        if last is None or last.is_last:
+            return
+        next_page = count + 1
+    async for page in _sequential(fetch, next_page):
+        yield page
+
+
+async def _sequential(fetch: FetchPage, start: int) -> AsyncIterator[Page]:
+    number = start
+    while True:
+        page = await fetch(number)
+        yield page
+        if page.is_last:
+            return
+        number += 1
+
+
+async def _concurrent(fetch: FetchPage, start: int, stop: int, width: int) -> AsyncIterator[Page]:
+    """Pages ``start..stop`` with up to ``width`` fetches running, in order."""
+    pending: deque[asyncio.Task[Page]] = deque()
+    number = start
+    try:
+        while number <= stop or pending:
+            while number <= stop and len(pending) < width:
+                pending.append(asyncio.ensure_future(fetch(number)))
+                number += 1
+            page = await pending.popleft()
+            yield page
+            if page.is_last:
+                return
+    finally:
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
