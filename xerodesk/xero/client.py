@@ -155,6 +155,7 @@ class XeroClient:
         include_archived: bool = True,
         where: str | None = None,
         order: str | None = None,
+        start_page: int = 1,
     ) -> AsyncIterator[Page]:
         """Contacts, archived ones included by default (to see archives and merges)."""
         return self.pages(
@@ -163,6 +164,7 @@ class XeroClient:
             include_archived=include_archived,
             where=where,
             order=order,
+            start_page=start_page,
         )
 
     def invoices(
@@ -172,6 +174,7 @@ class XeroClient:
         where: str | None = SALES_INVOICES,
         include_archived: bool = False,
         order: str | None = None,
+        start_page: int = 1,
     ) -> AsyncIterator[Page]:
         """Invoices with their lines; sales invoices (``ACCREC``) unless told otherwise."""
         return self.pages(
@@ -180,6 +183,7 @@ class XeroClient:
             where=where,
             include_archived=include_archived,
             order=order,
+            start_page=start_page,
         )
 
     def credit_notes(
@@ -188,9 +192,16 @@ class XeroClient:
         modified_since: datetime | None = None,
         where: str | None = SALES_CREDIT_NOTES,
         order: str | None = None,
+        start_page: int = 1,
     ) -> AsyncIterator[Page]:
         """Credit notes; customer ones (``ACCRECCREDIT``) unless told otherwise."""
-        return self.pages(CREDIT_NOTES, modified_since=modified_since, where=where, order=order)
+        return self.pages(
+            CREDIT_NOTES,
+            modified_since=modified_since,
+            where=where,
+            order=order,
+            start_page=start_page,
+        )
 
     def purchase_orders(
         self,
@@ -198,11 +209,16 @@ class XeroClient:
         modified_since: datetime | None = None,
         status: str | None = None,
         order: str | None = None,
+        start_page: int = 1,
     ) -> AsyncIterator[Page]:
         """Purchase orders (this endpoint takes ``Status``, not ``where``)."""
         extra = {"Status": status} if status else None
         return self.pages(
-            PURCHASE_ORDERS, modified_since=modified_since, order=order, extra_params=extra
+            PURCHASE_ORDERS,
+            modified_since=modified_since,
+            order=order,
+            extra_params=extra,
+            start_page=start_page,
         )
 
     def items(self, *, modified_since: datetime | None = None) -> AsyncIterator[Page]:
@@ -233,8 +249,12 @@ class XeroClient:
         where: str | None = None,
         order: str | None = None,
         extra_params: Mapping[str, str] | None = None,
+        start_page: int = 1,
     ) -> AsyncIterator[Page]:
-        """Walk any list endpoint, honouring what ``spec`` says it accepts."""
+        """Walk any list endpoint, honouring what ``spec`` says it accepts.
+
+        ``start_page`` resumes an interrupted walk (paged endpoints only).
+        """
         params = _list_params(spec, include_archived, where, order, extra_params)
         headers: dict[str, str] = {}
         if modified_since is not None and spec.modified_since:
@@ -245,7 +265,7 @@ class XeroClient:
 
         if not spec.paged:
             return _single(fetch)
-        return walk_pages(fetch, prefetch=self.pacer.limits.concurrent)
+        return walk_pages(fetch, prefetch=self.pacer.limits.concurrent, start_page=start_page)
 
     async def get(self, spec: EntitySpec, record_id: str) -> dict[str, Any]:
         """One record by its Xero id (``XeroNotFoundError`` if there is none)."""

@@ -14,13 +14,20 @@ import base64
 import json
 import logging
 import random
+import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import httpx
-from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
+from authlib.deprecate import AuthlibDeprecationWarning
+
+with warnings.catch_warnings():
+    # Authlib 1.9 prefers the httpx2 package and warns when it falls back to
+    # httpx, which this project uses everywhere; the fallback works as before.
+    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
+    from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
 
 from xerodesk.credentials import Secret
 from xerodesk.errors import AuthenticationError, XeroUnreachableError

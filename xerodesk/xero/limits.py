@@ -80,6 +80,7 @@ class LimitHeaders:
     app_minute_remaining: int | None = None
     retry_after: float | None = None
     problem: str | None = None
+    retry_after_real: float | None = None
 
     @classmethod
     def from_headers(cls, headers: Mapping[str, str]) -> LimitHeaders:
@@ -91,6 +92,7 @@ class LimitHeaders:
             app_minute_remaining=_int_header(headers, "X-AppMinLimit-Remaining"),
             retry_after=_float_header(headers, "Retry-After"),
             problem=problem.strip().lower() if problem else None,
+            retry_after_real=_float_header(headers, "X-Sandbox-Retry-After-Real"),
         )
 
     @property
@@ -126,6 +128,7 @@ class Pacer:
         self.clock = clock
         self.limits = limits or RateLimits()
         self._span = self.limits.window_span(scale)
+        self._scale = scale
         self._concurrency = asyncio.Semaphore(self.limits.concurrent)
         self._sends: deque[float] = deque()
         self._sent_total = 0
@@ -254,6 +257,10 @@ class Pacer:
         """Take in a 429: pause everyone, or return the error that ends the day."""
         now = self.clock.monotonic()
         retry_after = headers.retry_after
+        if headers.retry_after_real is not None:
+            # The sandbox's exact wait in real seconds: in server seconds that
+            # is exact whatever rounding Retry-After had.
+            retry_after = headers.retry_after_real * self._scale
         if headers.is_daily:
             wait = retry_after if retry_after is not None else 24 * 3600.0
             self._day_reset_at = now + wait

@@ -148,23 +148,23 @@ def _parse_stamp(value: Any) -> datetime | None:
 FetchPage = Callable[[int], Awaitable[Page]]
 
 
-async def walk_pages(fetch: FetchPage, prefetch: int) -> AsyncIterator[Page]:
-    """Yield pages 1, 2, ... in order until the last one.
+async def walk_pages(fetch: FetchPage, prefetch: int, start_page: int = 1) -> AsyncIterator[Page]:
+    """Yield pages ``start_page``, the next, ... in order until the last one.
 
-    Once page 1 reports ``pageCount``, up to ``prefetch`` later pages are in
-    flight at once (the pacer keeps them within Xero's limits). If the count
-    was stale (the last counted page is full), the walk goes on one page at a
-    time until a short page.
+    Once the first page reports ``pageCount``, up to ``prefetch`` later pages
+    are in flight at once (the pacer keeps them within Xero's limits). If the
+    count was stale (the last counted page is full), the walk goes on one page
+    at a time until a short page.
     """
-    first = await fetch(1)
+    first = await fetch(start_page)
     yield first
     if first.is_last:
         return
     count = first.page_count
-    next_page = 2
-    if count is not None and count >= 2 and prefetch > 1:
+    next_page = start_page + 1
+    if count is not None and count >= next_page and prefetch > 1:
         last: Page | None = None
-        async for page in _concurrent(fetch, 2, count, prefetch):
+        async for page in _concurrent(fetch, next_page, count, prefetch):
             last = page
             yield page
         if last is None or last.is_last:
