@@ -34,6 +34,7 @@ from typing import Any
 
 import keyring
 from keyring.backend import KeyringBackend
+from keyring.backends.chainer import ChainerBackend
 from keyring.errors import KeyringError
 
 from xerodesk.errors import ConfigurationError
@@ -208,7 +209,7 @@ def keyring_problem(backend: KeyringBackend) -> str | None:
         return "no system keyring is available"
     if module.startswith("keyrings.alt"):
         return f"the keyring backend {kind.__name__} keeps secrets in a file without protection"
-    if module.startswith("keyring.backends.chainer"):
+    if isinstance(backend, ChainerBackend):
         subs = list(getattr(backend, "backends", []))
         problems = [keyring_problem(sub) for sub in subs]
         if not subs:

@@ -43,7 +43,7 @@ class RateLimits:
     concurrent: int = 5
     window: float = 60.0
     margin: float = 1.0
-    real_margin: float = 0.05
+    real_margin: float = 0.1
     default_retry_after: float = 60.0
 
     def window_span(self, scale: float) -> float:

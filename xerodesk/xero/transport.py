@@ -254,7 +254,9 @@ class Transport:
                 "permission is missing). Sign in to Xero again and choose the organisation."
             )
         if status == 404:
-            raise XeroNotFoundError(f"Xero has no {request.endpoint}{detail}", status, messages)
+            raise XeroNotFoundError(
+                f"Xero found nothing for {request.endpoint}{detail}", status, messages
+            )
         raise XeroRequestError(
             f"Xero refused {request.endpoint} (HTTP {status}){detail}", status, messages
         )
