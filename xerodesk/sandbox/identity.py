@@ -16,10 +16,6 @@ look like Xero's JWTs so a client can read ``exp`` and
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
-import re
 import secrets
 import threading
 import uuid
@@ -29,15 +25,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from xerodesk.sandbox.scopes import client_credentials_scopes, scope_allows
+from xerodesk.sandbox.tokens import access_token, id_token, identity_datetime, pkce_ok
 
 ACCESS_TOKEN_SECONDS = 1800
-ID_TOKEN_SECONDS = 300
 CODE_SECONDS = 300
 REFRESH_IDLE_DAYS = 60
 REFRESH_GRACE_SECONDS = 1800
-ISSUER = "https://identity.xero.com"
-VERIFIER_RE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
-CHALLENGE_RE = re.compile(r"^[A-Za-z0-9\-_]{43}$")
 
 
 class OAuthError(Exception):
@@ -189,7 +182,8 @@ class IdentityService:
                 raise OAuthError("invalid_grant")
             if form.get("redirect_uri", "") != record.redirect_uri:
                 raise OAuthError("invalid_grant")
-            if record.challenge is not None and not _pkce_ok(form, record.challenge):
+            verifier = form.get("code_verifier", "")
+            if record.challenge is not None and not pkce_ok(verifier, record.challenge):
                 raise OAuthError("invalid_grant")
             grant = Grant(
                 grant_id=str(uuid.uuid4()),
@@ -368,14 +362,16 @@ class IdentityService:
     def _token_set(self, grant: Grant) -> dict[str, Any]:
         now = self.now()
         expires = now + timedelta(seconds=ACCESS_TOKEN_SECONDS)
-        access = _jwt(_access_claims(grant, now, expires))
+        access = access_token(
+            grant.client_id, grant.auth_event_id, grant.user_id, grant.scopes, now, expires
+        )
         self._access[access] = AccessRecord(
             grant.grant_id, grant.client_id, grant.scopes, expires, grant.auth_event_id
         )
         self._prune_access(now)
         body: dict[str, Any] = {}
         if "openid" in grant.scopes and grant.user_id:
-            body["id_token"] = _jwt(_id_claims(grant, now))
+            body["id_token"] = id_token(grant.client_id, grant.user_id, grant.nonce, now)
         body.update(
             access_token=access,
             expires_in=ACCESS_TOKEN_SECONDS,
@@ -402,67 +398,3 @@ class IdentityService:
             k for k, r in self._refresh.items() if r.rotated_at and now - r.rotated_at > grace
         ]:
             del self._refresh[key]
-
-
-def _pkce_ok(form: dict[str, str], challenge: str) -> bool:
-    verifier = form.get("code_verifier", "")
-    if not VERIFIER_RE.match(verifier):
-        return False
-    return secrets.compare_digest(pkce_challenge(verifier), challenge)
-
-
-def pkce_challenge(verifier: str) -> str:
-    """base64url(SHA-256(verifier)) without padding, as S256 wants."""
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
-def identity_datetime(moment: datetime) -> str:
-    """Identity's timestamp form: ISO, seven fractional digits, no zone (UTC)."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}0"
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _jwt(claims: dict[str, Any]) -> str:
-    header = {"alg": "RS256", "kid": "1CAF8E66772D6DC028D6726FD0261581570EFC19", "typ": "JWT"}
-    parts = [json.dumps(header, separators=(",", ":")), json.dumps(claims, separators=(",", ":"))]
-    return ".".join([*(_b64(p.encode()) for p in parts), _b64(secrets.token_bytes(256))])
-
-
-def _access_claims(grant: Grant, now: datetime, expires: datetime) -> dict[str, Any]:
-    claims: dict[str, Any] = {
-        "nbf": int(now.timestamp()),
-        "exp": int(expires.timestamp()),
-        "iss": ISSUER,
-        "aud": f"{ISSUER}/resources",
-        "client_id": grant.client_id,
-        "jti": secrets.token_hex(16),
-        "authentication_event_id": grant.auth_event_id,
-        "scope": sorted(grant.scopes),
-    }
-    if grant.user_id:
-        claims.update(sub=grant.user_id, xero_userid=grant.user_id, auth_time=claims["nbf"])
-    return claims
-
-
-def _id_claims(grant: Grant, now: datetime) -> dict[str, Any]:
-    claims: dict[str, Any] = {
-        "nbf": int(now.timestamp()),
-        "exp": int(now.timestamp()) + ID_TOKEN_SECONDS,
-        "iss": ISSUER,
-        "aud": grant.client_id,
-        "iat": int(now.timestamp()),
-        "sub": grant.user_id,
-        "xero_userid": grant.user_id,
-        "preferred_username": "demo@example.com",
-        "email": "demo@example.com",
-        "given_name": "Demo",
-        "family_name": "User",
-        "name": "Demo User",
-    }
-    if grant.nonce:
-        claims["nonce"] = grant.nonce
-    return claims
