@@ -139,14 +139,8 @@ class Transport:
             return self._final(request, response)
 
     async def _send(self, request: XeroRequest, token: str) -> XeroResponse:
-        if self.budget.local_remaining() <= 0:
-            raise DailyLimitReachedError(
-                f"The daily budget of {self.budget.daily_limit} Xero calls set in the options "
-                "is used up. The next sync resumes where this one stopped.",
-                retry_after=None,
-            )
         async with self.pacer.slot():
-            self.budget.record_call()
+            self._spend_budget()
             try:
                 raw = await self.http.request(
                     request.method,
@@ -162,6 +156,19 @@ class Transport:
                 self.accounting.record(request.endpoint, "connection_error")
                 raise _Transient(f"connection failed ({type(exc).__name__})") from None
             return self._take_in(request, raw)
+
+    def _spend_budget(self) -> None:
+        """Count the call against the user's daily budget, or stop if it is spent."""
+        if self.budget.local_remaining() <= 0:
+            reset = self.budget.resets_at()
+            when = f" It frees up from {reset:%Y-%m-%d %H:%M} UTC." if reset else ""
+            wait = (reset - self.pacer.clock.now()).total_seconds() if reset else None
+            raise DailyLimitReachedError(
+                f"The daily budget of {self.budget.daily_limit} Xero calls set in the options "
+                f"is used up.{when} The next sync resumes where this one stopped.",
+                retry_after=wait,
+            )
+        self.budget.record_call()
 
     def _take_in(self, request: XeroRequest, raw: httpx.Response) -> XeroResponse:
         """Feed limits to the pacer, count the call, parse the body (in the slot)."""
