@@ -1,0 +1,183 @@
+"""What invoices, credit notes and purchase orders share: header fields and line values.
+
+The rules (mapping rules, "Invoices and credit notes"):
+
+- line values by ``LineAmountTypes``: ``Exclusive`` → net = LineAmount, gross =
+  LineAmount + TaxAmount; ``Inclusive`` → gross = LineAmount, net = LineAmount −
+  TaxAmount; ``NoTax`` → tax 0 and net = gross = LineAmount;
+- home-currency values = document value ÷ ``CurrencyRate`` (1 or missing:
+  equal), rounded half-even to 2 places;
+- ``is_paid`` = status PAID, or ``Total`` = 0.
+
+Pure, no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from xerodesk.domain.xero_codes import DocumentStatus, LineAmountType
+from xerodesk.mapping.money import to_home_currency
+from xerodesk.mapping.reader import CODE_MAX, TEXT_MAX, Fields, Row
+
+__all__ = [
+    "LineValues",
+    "contact_id_of",
+    "currency_rate_of",
+    "document_date",
+    "home_value",
+    "is_paid",
+    "line_amount_type_of",
+    "line_basics",
+    "line_values",
+    "line_values_of",
+    "read_lines",
+    "sales_line_values",
+    "updated_at_of",
+]
+
+_ZERO = Decimal("0.00")
+#: the smallest currency rate taken seriously (``Numeric(24, 10)`` keeps 10 places)
+_SMALLEST_RATE = Decimal("1e-10")
+
+
+@dataclass(frozen=True)
+class LineValues:
+    """A line's tax-exclusive, tax and tax-inclusive values in the document currency."""
+
+    net: Decimal
+    tax: Decimal
+    gross: Decimal
+
+    def negated(self) -> LineValues:
+        return LineValues(-self.net, -self.tax, -self.gross)
+
+
+def line_values(
+    line_amount: Decimal, tax_amount: Decimal, amount_type: LineAmountType
+) -> LineValues:
+    """Net, tax and gross of a line by the document's ``LineAmountTypes``."""
+    # Sheet "Invoice lines": tax-exclusive and tax-inclusive values, by LineAmountTypes.
+    if amount_type is LineAmountType.EXCLUSIVE:
+        return LineValues(line_amount, tax_amount, line_amount + tax_amount)
+    if amount_type is LineAmountType.INCLUSIVE:
+        return LineValues(line_amount - tax_amount, tax_amount, line_amount)
+    return LineValues(line_amount, _ZERO, line_amount)
+
+
+def is_paid(status: DocumentStatus, total: Decimal | None) -> bool:
+    """Sheet "Paid status and date": fully paid, or a zero total."""
+    return status is DocumentStatus.PAID or (total is not None and total == 0)
+
+
+# --- header fields -----------------------------------------------------------
+
+
+def updated_at_of(doc: Fields) -> datetime:
+    """``UpdatedDateUTC`` (or its ISO twin) as an aware UTC instant; required."""
+    value = doc.instant("UpdatedDateUTC")
+    if value is None:
+        value = doc.instant("UpdatedDateUTCString")
+    if value is None:
+        raise doc.fail("UpdatedDateUTC", "is missing")
+    return value
+
+
+def document_date(doc: Fields, key: str) -> date | None:
+    """``Date``/``DueDate``…, or its ``…String`` twin when only that is sent."""
+    value = doc.day(key)
+    return value if value is not None else doc.day(f"{key}String")
+
+
+def contact_id_of(doc: Fields) -> str:
+    """The ``ContactID`` of the document's contact; required."""
+    contact = doc.block("Contact")
+    if contact is None:
+        raise doc.fail("Contact", "is missing")
+    return contact.required_id("ContactID")
+
+
+def line_amount_type_of(doc: Fields) -> LineAmountType:
+    """``LineAmountTypes``; Xero's default is ``Exclusive``."""
+    return doc.choice("LineAmountTypes", LineAmountType, LineAmountType.EXCLUSIVE)
+
+
+def currency_rate_of(doc: Fields) -> Decimal | None:
+    """``CurrencyRate`` (units of document currency per home unit); 0 or missing → None."""
+    rate = doc.amount("CurrencyRate")
+    if rate is None or rate == 0:
+        return None
+    if rate < _SMALLEST_RATE:
+        raise doc.fail("CurrencyRate", f"is not a usable rate: {rate}")
+    return rate
+
+
+def home_value(doc: Fields, key: str, value: Decimal, rate: Decimal | None) -> Decimal:
+    """Sheet "Invoice lines", home-currency equivalents: value ÷ rate, half-even, 2 dp."""
+    if rate is not None:
+        doc.check_amount(key, value / rate)
+    return to_home_currency(value, rate)
+
+
+# --- lines -------------------------------------------------------------------
+
+
+def read_lines(doc: Fields) -> list[Fields]:
+    """``LineItems``, refusing a repeated ``LineItemID`` (it keys the line rows)."""
+    lines = doc.blocks("LineItems")
+    seen: set[str] = set()
+    for line in lines:
+        line_id = line.required_id("LineItemID")
+        if line_id in seen:
+            raise line.fail("LineItemID", f"repeats {line_id} within the document")
+        seen.add(line_id)
+    return lines
+
+
+def line_basics(line: Fields) -> Row:
+    """The columns every line table shares, straight from the Xero line."""
+    item = line.block("Item")
+    item_code = line.text("ItemCode", CODE_MAX)
+    if item_code is None and item is not None:
+        item_code = item.text("Code", CODE_MAX)
+    return {
+        "xero_line_id": line.required_id("LineItemID"),
+        "product_item_id": item_code,
+        "description": line.text("Description", TEXT_MAX),
+        "quantity": line.amount("Quantity"),
+        "unit_price": line.amount("UnitAmount"),
+        "account_code": line.text("AccountCode", CODE_MAX),
+        "tax_type": line.text("TaxType", CODE_MAX),
+    }
+
+
+def _line_amount(line: Fields) -> Decimal:
+    value = line.amount("LineAmount")
+    if value is not None:
+        return value
+    if line.has("Quantity") or line.has("UnitAmount"):
+        raise line.fail("LineAmount", "is missing on a priced line")
+    return _ZERO  # a description-only line
+
+
+def line_values_of(line: Fields, amount_type: LineAmountType) -> LineValues:
+    """The line's values by ``LineAmountTypes``, each checked to fit the columns."""
+    values = line_values(_line_amount(line), line.amount_or_zero("TaxAmount"), amount_type)
+    line.check_amount("LineAmount", values.net)
+    line.check_amount("LineAmount", values.gross)
+    return values
+
+
+def sales_line_values(line: Fields, amount_type: LineAmountType, rate: Decimal | None) -> Row:
+    """A sales line's discount, values and home-currency values (document sign)."""
+    values = line_values_of(line, amount_type)
+    return {
+        "discount_rate": line.amount("DiscountRate"),
+        "net_value": values.net,
+        "tax_value": values.tax,
+        "gross_value": values.gross,
+        "home_net_value": home_value(line, "LineAmount", values.net, rate),
+        "home_gross_value": home_value(line, "LineAmount", values.gross, rate),
+    }

@@ -1,0 +1,146 @@
+"""A Xero ACCREC invoice → a ``sales_order_header`` row and its ``sales_transaction`` rows.
+
+Feature sheet, "Sales orders and invoices"; mapping rules, "Invoices and
+credit notes". Only sales (ACCREC) invoices are imported: a bill (ACCPAY) is
+refused with ``MalformedXeroRecordError``, since the pull should never have
+asked for it. The engine fills the foreign keys (``sales_ledger_id`` from
+``contact_id``, ``sales_order_header_id``, ``product_id`` from
+``product_item_id``) and replaces a document's lines matched by
+``xero_line_id``. Pure, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from xerodesk.domain.values import OrderStatus, TransactionType
+from xerodesk.domain.xero_codes import DocumentStatus, InvoiceType
+from xerodesk.mapping.documents import (
+    contact_id_of,
+    currency_rate_of,
+    document_date,
+    is_paid,
+    line_amount_type_of,
+    line_basics,
+    read_lines,
+    sales_line_values,
+    updated_at_of,
+)
+from xerodesk.mapping.reader import NAME_MAX, Fields, Row
+
+__all__ = [
+    "EXCLUDED_STATUSES",
+    "ORDER_STATUS_BY_XERO_STATUS",
+    "MappedInvoice",
+    "map_invoice",
+    "order_status_for",
+]
+
+# Sheet "Invoice status mapping": AUTHORISED and PAID → Invoice, DRAFT and
+# SUBMITTED → Pending, DELETED and VOIDED flagged accordingly.
+ORDER_STATUS_BY_XERO_STATUS: Mapping[DocumentStatus, OrderStatus] = MappingProxyType(
+    {
+        DocumentStatus.AUTHORISED: OrderStatus.INVOICE,
+        DocumentStatus.PAID: OrderStatus.INVOICE,
+        DocumentStatus.DRAFT: OrderStatus.PENDING,
+        DocumentStatus.SUBMITTED: OrderStatus.PENDING,
+        DocumentStatus.DELETED: OrderStatus.DELETED,
+        DocumentStatus.VOIDED: OrderStatus.VOIDED,
+    }
+)
+# Sheet "Invoice status mapping" / "Credit notes: Status and paid flag":
+# deleted and voided documents are filtered out of reports.
+EXCLUDED_STATUSES = frozenset({DocumentStatus.DELETED, DocumentStatus.VOIDED})
+
+
+def order_status_for(status: DocumentStatus) -> OrderStatus:
+    return ORDER_STATUS_BY_XERO_STATUS[status]
+
+
+@dataclass(frozen=True)
+class MappedInvoice:
+    """One sales invoice: its header row, its line rows and the ids the engine links by."""
+
+    invoice_id: str
+    invoice_number: str | None
+    contact_id: str
+    status: DocumentStatus
+    updated_at: datetime
+    header: Row
+    lines: tuple[Row, ...]
+
+
+def map_invoice(record: Mapping[str, Any]) -> MappedInvoice:
+    """Map one Xero invoice; raises ``MalformedXeroRecordError`` naming the bad field."""
+    doc = Fields.of_record(record, "invoice", "InvoiceID", "InvoiceNumber")
+    # Sheet "Sales invoices": all ACCREC invoices; bills are not imported.
+    if doc.choice("Type", InvoiceType) is not InvoiceType.ACCREC:
+        raise doc.fail("Type", "is ACCPAY: only sales invoices (ACCREC) are imported")
+    invoice_id = doc.required_id("InvoiceID")
+    header = _header(doc)
+    lines = tuple(_lines(doc, header))
+    return MappedInvoice(
+        invoice_id=invoice_id,
+        invoice_number=header["order_number"],
+        contact_id=header["xero_contact_id"],
+        status=DocumentStatus(header["xero_status"]),
+        updated_at=header["xero_updated_at"],
+        header=header,
+        lines=lines,
+    )
+
+
+def _header(doc: Fields) -> Row:
+    status = doc.choice("Status", DocumentStatus)
+    total = doc.amount("Total")
+    return {
+        # Sheet "Sales invoices": linked by the Xero Invoice ID for re-imports.
+        "xero_invoice_id": doc.required_id("InvoiceID"),
+        "order_number": doc.text("InvoiceNumber", NAME_MAX),
+        # Sheet "Invoice status mapping".
+        "order_status": order_status_for(status).value,
+        "xero_status": status.value,
+        "exclude_from_reports": status in EXCLUDED_STATUSES,
+        # Sheet "Due dates": invoice date and due date.
+        "order_date": document_date(doc, "Date"),
+        "due_date": document_date(doc, "DueDate"),
+        # Sheet "Customer reference": Reference → customer_reference.
+        "customer_reference": doc.text("Reference", NAME_MAX),
+        "currency_code": doc.currency("CurrencyCode"),
+        "currency_rate": currency_rate_of(doc),
+        "line_amount_types": line_amount_type_of(doc).value,
+        "net_total": doc.amount("SubTotal"),
+        "tax_total": doc.amount("TotalTax"),
+        "gross_total": total,
+        "amount_paid": doc.amount("AmountPaid"),
+        "amount_due": doc.amount("AmountDue"),
+        # Sheet "Paid status and date": fully paid or zero total; FullyPaidOnDate.
+        "is_paid": is_paid(status, total),
+        "paid_date": doc.day("FullyPaidOnDate"),
+        "xero_contact_id": contact_id_of(doc),
+        "xero_updated_at": updated_at_of(doc),
+    }
+
+
+def _lines(doc: Fields, header: Row) -> list[Row]:
+    # Sheet "Invoice lines": every Xero line becomes a Sales Transaction row.
+    amount_type = line_amount_type_of(doc)
+    rate = currency_rate_of(doc)
+    rows = []
+    for line in read_lines(doc):
+        row: Row = {
+            "transaction_type": TransactionType.INVOICE.value,
+            "document_number": header["order_number"],
+            "transaction_date": header["order_date"],
+            "xero_credit_note_id": None,
+            **line_basics(line),
+            **sales_line_values(line, amount_type, rate),
+            "is_paid": header["is_paid"],
+            "exclude_from_reports": header["exclude_from_reports"],
+        }
+        rows.append(row)
+    return rows
