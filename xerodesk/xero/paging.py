@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -164,9 +164,10 @@ async def walk_pages(fetch: FetchPage, prefetch: int, start_page: int = 1) -> As
     next_page = start_page + 1
     if count is not None and count >= next_page and prefetch > 1:
         last: Page | None = None
-        async for page in _concurrent(fetch, next_page, count, prefetch):
-            last = page
-            yield page
+        async with contextlib.aclosing(_concurrent(fetch, next_page, count, prefetch)) as pages:
+            async for page in pages:
+                last = page
+                yield page
         if last is None or last.is_last:
             return
         next_page = count + 1
@@ -184,7 +185,9 @@ async def _sequential(fetch: FetchPage, start: int) -> AsyncIterator[Page]:
         number += 1
 
 
-async def _concurrent(fetch: FetchPage, start: int, stop: int, width: int) -> AsyncIterator[Page]:
+async def _concurrent(
+    fetch: FetchPage, start: int, stop: int, width: int
+) -> AsyncGenerator[Page, None]:
     """Pages ``start..stop`` with up to ``width`` fetches running, in order."""
     pending: deque[asyncio.Task[Page]] = deque()
     number = start
