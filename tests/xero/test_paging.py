@@ -24,8 +24,10 @@ class FakeEndpoint:
         self.asked.append(number)
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
-        await asyncio.sleep(random.uniform(0, 0.01))
-        self.in_flight -= 1
+        try:
+            await asyncio.sleep(random.uniform(0, 0.01))
+        finally:
+            self.in_flight -= 1
         start = (number - 1) * self.size
         records = [{"n": n} for n in range(start, min(start + self.size, self.items))]
         pagination: dict[str, int] = {"page": number, "pageSize": self.size}
