@@ -10,7 +10,8 @@ __all__ = ["ReferenceRates"]
 
 
 class ReferenceRates(NamedTuple):
-    """One day's reference rates: units of each currency per one unit of ``base``.
+    """One day's reference rates: units of each currency per one unit of the feed's
+    base currency (EUR for the European Central Bank).
 
     A named tuple, so ``as_of, rates = parse_...(...)`` unpacks it. ``rates``
     does not list the base currency itself (its rate is 1 by definition).
@@ -18,4 +19,3 @@ class ReferenceRates(NamedTuple):
 
     as_of: date
     rates: dict[str, Decimal]
-    base: str = "EUR"
