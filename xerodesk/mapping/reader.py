@@ -256,7 +256,8 @@ class Fields:
         return Fields(value, self.ref, f"{self.where(key)}.")
 
     def blocks(self, key: str) -> list[Fields]:
-        """A list of nested objects; missing or null → []."""
+        """A list of nested objects; missing or null → []; null entries are skipped
+        (Xero's own examples show ``Phones: [{…}, null, {…}]``)."""
         value = self._data.get(key)
         if value is None:
             return []
@@ -264,6 +265,8 @@ class Fields:
             raise self.fail(key, f"is not a list: {_shown(value)}")
         result = []
         for index, item in enumerate(value):
+            if item is None:
+                continue
             if not isinstance(item, Mapping):
                 raise self.fail(f"{key}[{index}]", f"is not an object: {_shown(item)}")
             result.append(Fields(item, self.ref, f"{self.where(key)}[{index}]."))
