@@ -81,9 +81,7 @@ def status_snapshot(connection: Connection, runs: int = 5) -> StatusSnapshot:
         for r in last
     ]
     outbox = dict(
-        connection.execute(
-            select(OutboxItem.state, func.count()).group_by(OutboxItem.state)
-        ).all()
+        connection.execute(select(OutboxItem.state, func.count()).group_by(OutboxItem.state)).all()
     )
     review = dict(
         connection.execute(
