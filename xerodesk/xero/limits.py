@@ -145,15 +145,18 @@ class Pacer:
     # -- admission ---------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Wait until one more call may be sent, and hold a concurrency slot."""
+    async def slot(self) -> AsyncIterator[int]:
+        """Wait until one more call may be sent, and hold a concurrency slot.
+
+        Yields the call's ticket (its number in sending order) for ``observe``.
+        """
         async with self._concurrency:
             probe = await self._wait_for_budget()
             self._sends.append(self.clock.monotonic())
             self._sent_total += 1
             self._in_flight += 1
             try:
-                yield
+                yield self._sent_total
             finally:
                 self._in_flight -= 1
                 if probe:
@@ -234,10 +237,14 @@ class Pacer:
 
     # -- feedback ----------------------------------------------------------
 
-    def observe(self, headers: LimitHeaders) -> None:
-        """Take in the limit headers of a response (any status)."""
+    def observe(self, headers: LimitHeaders, ticket: int | None = None) -> None:
+        """Take in the limit headers of the response to call ``ticket`` (any status).
+
+        Calls sent after that one may not be counted in the headers yet, so
+        the remainders are read as less those calls.
+        """
         now = self.clock.monotonic()
-        sent = self._sent_total
+        sent = self._sent_total if ticket is None else ticket
         self.latest = _merge(self.latest, headers)
         if headers.minute_remaining is not None:
             # Calls Xero counted that this pacer did not send: another copy of
@@ -250,8 +257,17 @@ class Pacer:
         if headers.app_minute_remaining is not None:
             self._app = _Observation(now, headers.app_minute_remaining, sent)
         if headers.day_remaining is not None:
-            # Calls still in flight may not be counted yet: assume they are not.
-            self._day = _Observation(now, headers.day_remaining - self._in_flight + 1, sent)
+            self._observe_day(_Observation(now, headers.day_remaining, sent))
+
+    def _observe_day(self, seen: _Observation) -> None:
+        current = self.day_remaining()
+        estimate = seen.remaining - (self._sent_total - seen.sent_before)
+        # Answers overtake each other: an older count must not raise the
+        # estimate, unless by more than the calls that can be in flight
+        # (then the day has reset).
+        if current is not None and current <= estimate <= current + self.limits.concurrent:
+            return
+        self._day = seen
 
     def rate_limited(self, headers: LimitHeaders) -> DailyLimitReachedError | None:
         """Take in a 429: pause everyone, or return the error that ends the day."""

@@ -139,7 +139,7 @@ class Transport:
             return self._final(request, response)
 
     async def _send(self, request: XeroRequest, token: str) -> XeroResponse:
-        async with self.pacer.slot():
+        async with self.pacer.slot() as ticket:
             self._spend_budget()
             try:
                 raw = await self.http.request(
@@ -155,7 +155,7 @@ class Transport:
             except httpx.TransportError as exc:
                 self.accounting.record(request.endpoint, "connection_error")
                 raise _Transient(f"connection failed ({type(exc).__name__})") from None
-            return self._take_in(request, raw)
+            return self._take_in(request, raw, ticket)
 
     def _spend_budget(self) -> None:
         """Count the call against the user's daily budget, or stop if it is spent."""
@@ -170,10 +170,10 @@ class Transport:
             )
         self.budget.record_call()
 
-    def _take_in(self, request: XeroRequest, raw: httpx.Response) -> XeroResponse:
+    def _take_in(self, request: XeroRequest, raw: httpx.Response, ticket: int) -> XeroResponse:
         """Feed limits to the pacer, count the call, parse the body (in the slot)."""
         limits = LimitHeaders.from_headers(raw.headers)
-        self.pacer.observe(limits)
+        self.pacer.observe(limits, ticket)
         correlation = raw.headers.get("Xero-Correlation-Id")
         status = raw.status_code
         self.accounting.record(request.endpoint, outcome_for_status(status), correlation)
