@@ -157,7 +157,7 @@ def _parse_xml(document: str | bytes) -> ET.Element:
         raise RatesFeedError("the rates feed declares a DOCTYPE, which is not accepted")
     try:
         root = ET.fromstring(document)
-    except ET.ParseError as error:
+    except (ET.ParseError, UnicodeError) as error:
         raise RatesFeedError(f"the rates feed is not well-formed XML: {error}") from None
     if _local(root.tag) != "Envelope":
         raise RatesFeedError(

@@ -11,6 +11,7 @@ names the entity, the record (id and name) and the field, e.g.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -59,8 +60,18 @@ def _printable(text: str, limit: int = 60) -> str:
     return safe if len(safe) <= limit else safe[: limit - 1] + "…"
 
 
+_REPR = reprlib.Repr()
+_REPR.maxstring = 40
+_REPR.maxother = 40
+_REPR.maxlevel = 2
+
+
 def _shown(value: object) -> str:
-    return _printable(repr(value), 40)
+    """A short, printable picture of a bad value (never the whole of a huge one)."""
+    try:
+        return _printable(_REPR.repr(value), 60)
+    except (ValueError, RecursionError):  # an int of more than 4,300 digits, a deep nest
+        return f"<a {type(value).__name__} too large to show>"
 
 
 @dataclass(frozen=True)
