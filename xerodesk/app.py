@@ -12,11 +12,16 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from xerodesk.domain.sync import ProgressSink, parse_entities
+from xerodesk.engine.dbworker import DbWorker
+from xerodesk.engine.passes import PassReport, PassRequest, PassRunner
+from xerodesk.errors import ConfigurationError
 from xerodesk.logsetup import configure_logging
 from xerodesk.paths import AppPaths, app_paths
 from xerodesk.store import migrate
 from xerodesk.store.database import display_url, open_engine
-from xerodesk.store.options import seed_defaults
+from xerodesk.store.options import Options, seed_defaults
+from xerodesk.xero.connect import open_client
 
 log = logging.getLogger(__name__)
 
@@ -62,3 +67,36 @@ def open_database(url: str) -> Engine:
         with engine.begin() as connection:
             seed_defaults(connection)
     return engine
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    db_url: str
+    xero_url: str | None
+    full: bool = False
+    only: str | None = None
+    trigger: str = "cli"
+    time_scale: float = 1.0
+
+
+async def run_sync_pass(settings: SyncSettings, progress: ProgressSink | None = None) -> PassReport:
+    """One pass against ``settings.db_url``: open everything, run, close everything."""
+    try:
+        entities = parse_entities(settings.only)
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
+    engine = open_database(settings.db_url)
+    db = DbWorker(engine)
+    try:
+        with engine.connect() as connection:
+            budget = Options.load(connection).daily_call_budget
+        client = await open_client(
+            xero_url=settings.xero_url, time_scale=settings.time_scale, daily_limit=budget
+        )
+        async with client:
+            runner = PassRunner(client, db, progress)
+            request = PassRequest(trigger=settings.trigger, full=settings.full, only=entities)
+            return await runner.run(request)
+    finally:
+        db.close()
+        engine.dispose()

@@ -12,10 +12,14 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from xerodesk import __version__
 from xerodesk.errors import ConfigurationError, NotBuiltYetError, XerodeskError, exit_status
-from xerodesk.logsetup import redact
+from xerodesk.logsetup import FILE_ONLY, redact
+
+if TYPE_CHECKING:
+    from xerodesk.engine.passes import PassReport
 
 log = logging.getLogger("xerodesk.cli")
 
@@ -272,6 +276,59 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_sync(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from xerodesk import app
+
+    if args.watch:
+        raise NotBuiltYetError("xerodesk sync --watch is not built yet")
+    if args.dry_run:
+        raise NotBuiltYetError("xerodesk sync --dry-run is not built yet")
+    paths = app.setup(args.debug)
+    settings = app.SyncSettings(
+        db_url=app.database_url(args.db, paths),
+        xero_url=args.xero,
+        full=args.full,
+        only=args.only,
+        time_scale=_time_scale(),
+    )
+    report = asyncio.run(app.run_sync_pass(settings))
+    print(_pass_summary(report))
+    if report.outcome == "day_limit":
+        print(f"xerodesk: {report.message}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    return EXIT_REVIEW if report.new_review_items else EXIT_OK
+
+
+def _time_scale() -> float:
+    import os
+
+    raw = os.environ.get("XERODESK_TIME_SCALE", "1")
+    try:
+        scale = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"XERODESK_TIME_SCALE must be a number, not {raw!r}") from None
+    if scale <= 0:
+        raise ConfigurationError("XERODESK_TIME_SCALE must be positive")
+    return scale
+
+
+def _pass_summary(report: PassReport) -> str:
+    lines = [
+        f"{'Entity':<18}{'Created':>9}{'Updated':>9}{'Unchanged':>11}{'Skipped':>9}{'Pages':>7}"
+    ]
+    for name, result in report.entities.items():
+        c = result.counts
+        lines.append(
+            f"{name:<18}{c.created:>9}{c.updated:>9}{c.unchanged:>11}{c.skipped:>9}{result.pages:>7}"
+        )
+    lines.append(f"Run {report.run_id}: {report.outcome}, {report.calls} Xero calls")
+    if report.new_review_items:
+        lines.append(f"{report.new_review_items} new item(s) to review: see 'xerodesk status'")
+    return "\n".join(lines)
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from xerodesk import app
 
@@ -293,7 +350,6 @@ def _not_built(what: str) -> Handler:
 
 
 _cmd_gui = _not_built("the desktop app")
-_cmd_sync = _not_built("xerodesk sync")
 _cmd_login = _not_built("xerodesk login")
 
 
@@ -314,7 +370,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("xerodesk: interrupted", file=sys.stderr)
         return 130
     except Exception as error:  # the last line of defence: one line, details in the log
-        log.exception("unexpected error")
+        log.exception("unexpected error", extra=FILE_ONLY)
         _report(f"unexpected error: {type(error).__name__}: {error} (details in the log)", debug)
         return EXIT_REVIEW
 

@@ -68,6 +68,16 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class _NotFileOnly(logging.Filter):
+    """Keeps records marked ``extra={"file_only": True}`` (tracebacks) off stderr."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, "file_only", False)
+
+
+#: pass as ``extra=`` to log a record (e.g. a traceback) to the log file only
+FILE_ONLY = {"file_only": True}
+
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -100,6 +110,7 @@ def configure_logging(
     default_level = logging.DEBUG if debug else logging.WARNING
     err.setLevel(stderr_level if stderr_level is not None else default_level)
     err.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    err.addFilter(_NotFileOnly())
     err.addFilter(redactor)
     root.addHandler(err)
 

@@ -27,21 +27,21 @@ class CursorRow:
 
 
 def load_cursor(connection: Connection, entity: str) -> CursorRow:
-    row = connection.execute(select(SyncCursor).where(SyncCursor.entity == entity)).first()
+    row = connection.execute(
+        select(
+            SyncCursor.modified_since,
+            SyncCursor.resume,
+            SyncCursor.last_full_at,
+            SyncCursor.last_refresh_at,
+            SyncCursor.last_reconcile_at,
+        ).where(SyncCursor.entity == entity)
+    ).first()
     if row is None:
         return CursorRow(entity, None, None, None, None, None)
-    cursor = row[0]
-    return CursorRow(
-        entity,
-        cursor.modified_since,
-        cursor.resume,
-        cursor.last_full_at,
-        cursor.last_refresh_at,
-        cursor.last_reconcile_at,
-    )
+    return CursorRow(entity, *row)
 
 
-def save_cursor(connection: Connection, entity: str, **values: Any) -> None:
+def save_cursor(connection: Connection, /, entity: str, **values: Any) -> None:
     """Set columns of an entity's cursor row, creating the row when needed."""
     values["updated_at"] = utcnow()
     exists = connection.execute(select(SyncCursor.id).where(SyncCursor.entity == entity)).first()
@@ -132,17 +132,17 @@ def add_run_counts(connection: Connection, run_id: int, entity: str, **counts: i
     unknown = set(counts) - set(COUNT_FIELDS)
     if unknown:
         raise ValueError(f"unknown run counts {sorted(unknown)}")
+    columns = [SyncRunEntity.__table__.c[name] for name in ("id", *COUNT_FIELDS)]
     row = connection.execute(
-        select(SyncRunEntity).where(SyncRunEntity.run_id == run_id, SyncRunEntity.entity == entity)
+        select(*columns).where(SyncRunEntity.run_id == run_id, SyncRunEntity.entity == entity)
     ).first()
     if row is None:
         base = dict.fromkeys(COUNT_FIELDS, 0)
         base.update(counts)
         connection.execute(insert(SyncRunEntity).values(run_id=run_id, entity=entity, **base))
         return
-    current = row[0]
     connection.execute(
         update(SyncRunEntity)
-        .where(SyncRunEntity.id == current.id)
-        .values({k: getattr(current, k) + v for k, v in counts.items()})
+        .where(SyncRunEntity.id == row.id)
+        .values({k: getattr(row, k) + v for k, v in counts.items()})
     )

@@ -1,0 +1,94 @@
+"""Record links: which CRM row a Xero record became, and the values last synced.
+
+The snapshot is the mapped values as last written; comparing it with a newly
+mapped record tells "unchanged" (write nothing) from "changed", whatever
+Xero's UpdatedDateUTC says (balances change without bumping it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import Connection, Table, select
+
+from xerodesk.store.types import utcnow
+from xerodesk.store.upsert import batches, bulk_upsert
+from xerodesk.store.xd_models import RecordLink
+
+LINKS: Table = RecordLink.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Link:
+    xero_id: str
+    crm_table: str
+    crm_id: int
+    snapshot: dict[str, Any] | None
+    xero_updated_at: datetime | None
+
+
+def snapshot_value(value: Any) -> Any:
+    """A JSON-safe, exact form of a mapped value (Decimal and dates as text)."""
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value == value.to_integral() else str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {str(k): snapshot_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [snapshot_value(v) for v in value]
+    return value
+
+
+def make_snapshot(parts: Mapping[str, Mapping[str, Any] | None]) -> dict[str, Any]:
+    """The snapshot of a record's mapped rows, e.g. ``{"sales_ledger": {...}, ...}``."""
+    return {
+        name: snapshot_value(dict(row)) if row is not None else None for name, row in parts.items()
+    }
+
+
+def load_links(connection: Connection, entity: str, xero_ids: Iterable[str]) -> dict[str, Link]:
+    found: dict[str, Link] = {}
+    for chunk in batches(({"id": x} for x in dict.fromkeys(xero_ids)), 2_000):
+        ids = [item["id"] for item in chunk]
+        rows = connection.execute(
+            select(
+                RecordLink.xero_id,
+                RecordLink.crm_table,
+                RecordLink.crm_id,
+                RecordLink.snapshot,
+                RecordLink.xero_updated_at,
+            ).where(RecordLink.entity == entity, RecordLink.xero_id.in_(ids))
+        )
+        for xero_id, table, crm_id, snapshot, updated in rows:
+            found[xero_id] = Link(xero_id, table, crm_id, snapshot, updated)
+    return found
+
+
+def save_links(
+    connection: Connection,
+    entity: str,
+    links: Sequence[tuple[str, str, int, dict[str, Any], datetime | None]],
+) -> None:
+    """Upsert links: (xero_id, crm_table, crm_id, snapshot, xero_updated_at)."""
+    now = utcnow()
+    rows = [
+        {
+            "entity": entity,
+            "xero_id": xero_id,
+            "crm_table": table,
+            "crm_id": crm_id,
+            "snapshot": snapshot,
+            "xero_updated_at": updated,
+            "synced_at": now,
+        }
+        for xero_id, table, crm_id, snapshot, updated in links
+    ]
+    bulk_upsert(connection, LINKS, rows, ["entity", "xero_id"])

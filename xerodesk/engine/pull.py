@@ -1,0 +1,165 @@
+"""Walking one entity's pages from Xero into the CRM, a page per transaction.
+
+A pull step knows how to ask Xero for its entity and how to write one page;
+``run_pull`` does the rest the same way for every entity: plan the walk from
+the cursor, save each page with its resume point in one transaction, advance
+the cursor when the whole walk is saved, report progress, stop cleanly at a
+page boundary when cancelled.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import Connection
+
+from xerodesk.domain.sync import Counts, EntityKind, Phase, ProgressEvent, ProgressSink
+from xerodesk.engine.cursors import ResumeState, WalkPlan, after_page, next_cursor, plan_walk
+from xerodesk.engine.dbworker import DbWorker
+from xerodesk.store.options import Options
+from xerodesk.store.state import add_run_counts, load_cursor, save_cursor
+from xerodesk.store.types import utcnow
+from xerodesk.xero.client import XeroClient
+from xerodesk.xero.paging import Page
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WriteContext:
+    """What a step's page writer may need besides the page."""
+
+    entity: EntityKind
+    run_id: int | None
+    options: Options
+    full: bool
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    """What writing one page did."""
+
+    counts: Counts
+    newest: datetime | None = None
+
+
+class PullStep(Protocol):
+    """One entity's pull: how to read it from Xero and how to write a page."""
+
+    entity: EntityKind
+
+    def walk(self, client: XeroClient, plan: WalkPlan) -> AsyncIterator[Page]:
+        """The pages of the walk ``plan`` describes, in order."""
+        ...
+
+    def write_page(self, connection: Connection, page: Page, context: WriteContext) -> PageOutcome:
+        """Map and write one page (inside the caller's transaction)."""
+        ...
+
+
+@dataclass
+class PullResult:
+    entity: EntityKind
+    counts: Counts = field(default_factory=Counts)
+    pages: int = 0
+    calls: int = 0
+    cursor: datetime | None = None
+
+
+def _write_page_transaction(
+    connection: Connection,
+    step: PullStep,
+    page: Page,
+    context: WriteContext,
+    resume: ResumeState,
+    calls: int,
+) -> PageOutcome:
+    outcome = step.write_page(connection, page, context)
+    save_cursor(connection, context.entity.value, resume=resume.to_json())
+    if context.run_id is not None:
+        c = outcome.counts
+        add_run_counts(
+            connection,
+            context.run_id,
+            context.entity.value,
+            created=c.created,
+            updated=c.updated,
+            unchanged=c.unchanged,
+            skipped=c.skipped,
+            errors=c.errors,
+            pages=1,
+            calls=calls,
+        )
+    return outcome
+
+
+def _finish_walk(
+    connection: Connection, entity: EntityKind, cursor: datetime | None, full: bool
+) -> None:
+    values: dict[str, object] = {"modified_since": cursor, "resume": None}
+    if full:
+        values["last_full_at"] = utcnow()
+    save_cursor(connection, entity.value, **values)
+
+
+async def run_pull(
+    step: PullStep,
+    client: XeroClient,
+    db: DbWorker,
+    options: Options,
+    *,
+    full: bool = False,
+    run_id: int | None = None,
+    progress: ProgressSink | None = None,
+) -> PullResult:
+    """Pull one entity: every page saved with its resume point, then the cursor."""
+    entity = step.entity
+    cursor = await db.read(load_cursor, entity.value)
+    plan = plan_walk(cursor.modified_since, ResumeState.from_json(cursor.resume), full)
+    context = WriteContext(entity, run_id, options, plan.full)
+    result = PullResult(entity)
+    started_at = plan.started_at
+    newest: datetime | None = None
+    calls_before = client.usage().calls
+    emit = progress or (lambda _event: None)
+    emit(ProgressEvent(entity.value, Phase.READING))
+    async for page in step.walk(client, plan):
+        started_at = started_at or page.response_time
+        calls_now = client.usage().calls
+        resume = after_page(plan, started_at, page.page)
+        outcome = await db.write(
+            _write_page_transaction, step, page, context, resume, calls_now - calls_before
+        )
+        result.calls += calls_now - calls_before
+        calls_before = calls_now
+        result.counts += outcome.counts
+        result.pages += 1
+        if outcome.newest and (newest is None or outcome.newest > newest):
+            newest = outcome.newest
+        emit(_progress(entity, result, page))
+    result.cursor = next_cursor(cursor.modified_since, started_at, newest)
+    await db.write(_finish_walk, entity, result.cursor, plan.full)
+    emit(
+        ProgressEvent(
+            entity.value, Phase.DONE, result.counts, pages=result.pages, calls=result.calls
+        )
+    )
+    return result
+
+
+def _progress(entity: EntityKind, result: PullResult, page: Page) -> ProgressEvent:
+    expected = page.pagination.item_count if page.pagination else None
+    return ProgressEvent(
+        entity.value,
+        Phase.WRITING,
+        result.counts,
+        expected=expected,
+        pages=result.pages,
+        calls=result.calls,
+        minute_remaining=page.limits.minute_remaining,
+        day_remaining=page.limits.day_remaining,
+    )

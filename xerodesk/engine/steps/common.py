@@ -1,0 +1,91 @@
+"""What every pull step shares: mapping a page, sending bad records to review."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Connection, update
+
+from xerodesk.errors import MalformedRecordError
+from xerodesk.store.state import ReviewRequest, raise_review
+from xerodesk.store.types import utcnow
+from xerodesk.store.xd_models import ReviewItem
+
+M = TypeVar("M")
+
+MALFORMED = "malformed_record"
+
+
+@dataclass
+class MappedPage(Generic[M]):
+    """A page's records mapped, and the ones that could not be, with the reason."""
+
+    mapped: list[M] = field(default_factory=list)
+    failed: list[tuple[str | None, str]] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+
+
+def map_page(
+    records: Sequence[Mapping[str, Any]],
+    mapper: Callable[[Mapping[str, Any]], M],
+    id_field: str,
+) -> MappedPage[M]:
+    """Map every record; a record that cannot be mapped is set aside, the rest go on."""
+    page: MappedPage[M] = MappedPage()
+    for record in records:
+        raw_id = record.get(id_field) if isinstance(record, Mapping) else None
+        xero_id = raw_id if isinstance(raw_id, str) else None
+        try:
+            page.mapped.append(mapper(record))
+        except MalformedRecordError as error:
+            page.failed.append((xero_id, str(error)))
+            continue
+        if xero_id:
+            page.ids.append(xero_id)
+    return page
+
+
+def malformed_key(entity: str, xero_id: str | None, reason: str) -> str:
+    return f"{MALFORMED}:{entity}:{xero_id or reason[:120]}"
+
+
+def report_malformed(
+    connection: Connection,
+    entity: str,
+    failed: Sequence[tuple[str | None, str]],
+    run_id: int | None,
+) -> None:
+    """One review item per record skipped, naming the record and the reason."""
+    for xero_id, reason in failed:
+        raise_review(
+            connection,
+            ReviewRequest(
+                kind=MALFORMED,
+                dedupe_key=malformed_key(entity, xero_id, reason),
+                title=f"Skipped a Xero record: {reason}"[:255],
+                explanation=(
+                    f"{reason}. The record was not imported; the rest of the page was. "
+                    "Correct it in Xero and it will be imported on the next sync."
+                ),
+                xero_id=xero_id,
+                details={"entity": entity, "reason": reason},
+                actions=("retry", "dismiss"),
+            ),
+            run_id,
+        )
+
+
+def resolve_malformed(connection: Connection, entity: str, xero_ids: Sequence[str]) -> None:
+    """Close the review items of records that now import cleanly."""
+    if not xero_ids:
+        return
+    keys = [malformed_key(entity, x, "") for x in xero_ids]
+    for start in range(0, len(keys), 1_000):
+        connection.execute(
+            update(ReviewItem)
+            .where(ReviewItem.dedupe_key.in_(keys[start : start + 1_000]))
+            .where(ReviewItem.resolved_at.is_(None))
+            .values(resolved_at=utcnow(), resolution="fixed in Xero")
+        )
