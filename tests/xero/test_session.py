@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -71,14 +71,25 @@ async def test_open_client_without_a_sign_in(xero_sandbox: Callable[..., Running
         await open_client(xero_url=sandbox.base_url, env={})
 
 
+@pytest.fixture
+def log_file(tmp_path: Path) -> Iterator[Path]:
+    """xerodesk's own logging (file and stderr, with redaction), undone afterwards."""
+    path = tmp_path / "logs" / "xerodesk.log"
+    configure_logging(path, debug=True)
+    yield path
+    logger = logging.getLogger("xerodesk")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
+    logger.setLevel(logging.NOTSET)
+
+
 async def test_no_token_or_secret_reaches_the_logs(
     xero_sandbox: Callable[..., RunningSandbox],
     browser: Browser,
     caplog: pytest.LogCaptureFixture,
-    tmp_path: Path,
+    log_file: Path,
 ) -> None:
-    log_file = tmp_path / "logs" / "xerodesk.log"
-    configure_logging(log_file, debug=True)
     caplog.set_level(logging.DEBUG)
     sandbox = xero_sandbox(contacts=120, faults="500=0.05,reset=0.05,seed=3")
     store = await _sign_in(sandbox, browser)
