@@ -76,7 +76,8 @@ async def send_problem(
     for name, value in (extra or {}).items():
         headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
     if status == 401:
-        headers.append((b"www-authenticate", b'Bearer error="invalid_token"'))
+        error = b"insufficient_scope" if detail == "AuthorizationUnsuccessful" else b"invalid_token"
+        headers.append((b"www-authenticate", b'Bearer error="' + error + b'"'))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": raw})
 
