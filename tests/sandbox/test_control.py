@@ -35,6 +35,17 @@ def first(sb: RunningSandbox, collection: str, **wanted: Any) -> dict[str, Any]:
     raise AssertionError(f"no {collection} record with {wanted}")
 
 
+def changed_since(sb: RunningSandbox, moment: str) -> list[str]:
+    response = sb.api(
+        "GET",
+        "/Contacts",
+        params={"includeArchived": "true"},
+        headers={"If-Modified-Since": moment},
+    )
+    assert response.status_code == 200
+    return [c["ContactID"] for c in response.json()["Contacts"]]
+
+
 def test_index_and_state(sb: RunningSandbox) -> None:
     listed = sb.control("GET", "/")["endpoints"]
     assert "POST /_sandbox/reset" in listed and "GET /_sandbox/counters" in listed
@@ -47,7 +58,8 @@ def test_index_and_state(sb: RunningSandbox) -> None:
 
 def test_edit_bumps_updated_date_and_reset_undoes_it(sb: RunningSandbox) -> None:
     contact = first(sb, "Contacts", ContactStatus="ACTIVE")
-    sb.control("POST", "/clock", {"advance": 60})
+    moment = sb.control("POST", "/clock", {"advance": 60})["now"][:19]
+    assert changed_since(sb, moment) == []
     edited = sb.control(
         "POST",
         "/edit",
@@ -56,6 +68,7 @@ def test_edit_bumps_updated_date_and_reset_undoes_it(sb: RunningSandbox) -> None
     assert edited["Name"] == "Renamed Ltd"
     assert edited["UpdatedDateUTC"] != contact["UpdatedDateUTC"]
     assert record(sb, "Contacts", contact["ContactID"])["Name"] == "Renamed Ltd"
+    assert changed_since(sb, moment) == [contact["ContactID"]]  # a poll sees the edit
     sb.control("POST", "/reset")
     assert record(sb, "Contacts", contact["ContactID"])["Name"] == contact["Name"]
 
@@ -78,7 +91,7 @@ def test_archive_and_merge_contacts(sb: RunningSandbox) -> None:
 
 def test_balances_and_flags_change_without_bumping(sb: RunningSandbox) -> None:
     contact = first(sb, "Contacts", ContactStatus="ACTIVE")
-    sb.control("POST", "/clock", {"advance": 60})
+    moment = sb.control("POST", "/clock", {"advance": 60})["now"][:19]
     path = f"/contacts/{contact['ContactID']}"
     changed = sb.control(
         "POST", path + "/balances", {"AccountsReceivable": {"Outstanding": 123.45, "Overdue": 10}}
@@ -88,6 +101,7 @@ def test_balances_and_flags_change_without_bumping(sb: RunningSandbox) -> None:
     assert flagged["record"]["IsSupplier"] is True and flagged["record"]["IsCustomer"] is False
     stored = record(sb, "Contacts", contact["ContactID"])
     assert stored["UpdatedDateUTC"] == contact["UpdatedDateUTC"]
+    assert changed_since(sb, moment) == []  # invisible to If-Modified-Since, as in Xero
     assert sb.http.post(f"/_sandbox{path}/flags", json={}).status_code == 400
 
 

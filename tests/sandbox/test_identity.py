@@ -12,7 +12,6 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.sandbox.standin import StandInOrg, standin_routes
 from tests.support.sandbox import RunningSandbox, basic_auth
 from xerodesk.sandbox.tokens import pkce_challenge
 
@@ -22,7 +21,7 @@ SCOPES = "openid profile email offline_access accounting.contacts accounting.set
 
 @pytest.fixture
 def sb(make_sandbox: Callable[..., RunningSandbox]) -> RunningSandbox:
-    return make_sandbox(org_factory=StandInOrg, api_routes=standin_routes())
+    return make_sandbox()
 
 
 def authorize(
@@ -124,7 +123,7 @@ def test_pkce_flow_end_to_end(sb: RunningSandbox) -> None:
     [connection] = listing.json()
     assert connection["tenantId"] == sb.state.org.tenant_id
     assert connection["tenantType"] == "ORGANISATION"
-    assert connection["tenantName"] == "Stand-in Ltd"
+    assert connection["tenantName"] == sb.state.org.organisation["Name"]
     assert connection["authEventId"] == access["authentication_event_id"]
     assert len(connection["createdDateUtc"].split(".")[1]) == 7
     other = sb.http.get(
@@ -136,7 +135,7 @@ def test_pkce_flow_end_to_end(sb: RunningSandbox) -> None:
 
     organisation = api_get(sb, body["access_token"], "/Organisation", connection["tenantId"])
     assert organisation.status_code == 200
-    assert organisation.json()["Organisations"][0]["Name"] == "Stand-in Ltd"
+    assert organisation.json()["Organisations"][0]["Name"] == connection["tenantName"]
 
 
 def test_wrong_verifier_is_refused_and_burns_the_code(sb: RunningSandbox) -> None:
@@ -381,9 +380,7 @@ def test_client_credentials(sb: RunningSandbox) -> None:
 def test_configured_client_is_the_only_one_accepted(
     make_sandbox: Callable[..., RunningSandbox],
 ) -> None:
-    sb = make_sandbox(
-        org_factory=StandInOrg, api_routes=standin_routes(), client=("the-app", "s3cret")
-    )
+    sb = make_sandbox(client=("the-app", "s3cret"))
     assert sb.token("the-app", "s3cret")["token_type"] == "Bearer"
     for client_id, secret in (("the-app", "wrong"), ("other", "s3cret")):
         response = sb.http.post(

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from tests.sandbox.standin import StandInOrg, standin_routes
 from tests.support.sandbox import RunningSandbox
 from xerodesk.sandbox.limits import LimitConfig, RateLimiter
 
@@ -138,7 +137,7 @@ def test_reconfigure_and_reset() -> None:
 
 @pytest.fixture
 def sb(make_sandbox: Callable[..., RunningSandbox]) -> RunningSandbox:
-    return make_sandbox(org_factory=StandInOrg, api_routes=standin_routes())
+    return make_sandbox()
 
 
 def test_61st_call_in_a_sandbox_minute_gets_429(sb: RunningSandbox) -> None:
@@ -167,7 +166,7 @@ def test_61st_call_in_a_sandbox_minute_gets_429(sb: RunningSandbox) -> None:
 
 
 def test_daily_limit_of_the_starter_tier(make_sandbox: Callable[..., RunningSandbox]) -> None:
-    sb = make_sandbox(org_factory=StandInOrg, api_routes=standin_routes(), daily_limit=1000)
+    sb = make_sandbox(daily_limit=1000)
     done = 0
     while done < 1000:
         for _ in range(min(60, 1000 - done)):
@@ -220,7 +219,7 @@ def test_sixth_call_in_flight_gets_429(sb: RunningSandbox) -> None:
 def test_scaled_clock_windows_pass_in_real_time(
     make_sandbox: Callable[..., RunningSandbox],
 ) -> None:
-    sb = make_sandbox(org_factory=StandInOrg, api_routes=standin_routes(), clock_scale=120.0)
+    sb = make_sandbox(clock_scale=120.0)
     for _ in range(60):
         sb.api("GET", "/Organisation")
     refused = sb.api("GET", "/Organisation")
@@ -232,7 +231,7 @@ def test_scaled_clock_windows_pass_in_real_time(
 
 
 def test_mode_off_counts_without_refusing(make_sandbox: Callable[..., RunningSandbox]) -> None:
-    sb = make_sandbox(org_factory=StandInOrg, api_routes=standin_routes(), rate_limits="off")
+    sb = make_sandbox(rate_limits="off")
     for _ in range(70):
         response = sb.api("GET", "/Organisation")
         assert response.status_code == 200

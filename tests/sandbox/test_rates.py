@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tests.sandbox.standin import StandInOrg, standin_routes
 from tests.support.sandbox import RunningSandbox
 from xerodesk.sandbox.rates import (
     ECB_RATES,
@@ -103,13 +102,21 @@ def test_served_feed_follows_the_sandbox_clock(
     make_sandbox: Callable[..., RunningSandbox],
 ) -> None:
     start = datetime(2026, 5, 22, 18, 0, tzinfo=UTC)  # a Friday evening
-    sb = make_sandbox(org_factory=StandInOrg, api_routes=standin_routes(), clock_start=start)
+    sb = make_sandbox(clock_start=start)
+    sb.control(
+        "POST",
+        "/load",
+        {
+            "Organisation": {"Name": "Fiji Traders", "BaseCurrency": "NZD"},
+            "Currencies": [{"Code": "NZD"}, {"Code": "FJD"}],
+        },
+    )
     response = sb.http.get("/rates/eurofxref-daily.xml")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/xml")
     day, rates = parse(response.text)
     assert day == "2026-05-22"
-    assert "FJD" in rates  # the stand-in organisation's currency
+    assert "FJD" in rates  # the organisation's own currency, unknown to the ECB
     sb.control("POST", "/clock", {"advance": 3 * 86400})  # Monday evening
     day, _ = parse(sb.http.get("/rates/eurofxref-daily.xml").text)
     assert day == "2026-05-25"

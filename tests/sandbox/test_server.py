@@ -13,7 +13,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.sandbox.standin import StandInOrg, standin_routes
 from xerodesk.sandbox.server import SandboxServer, bind_socket
 from xerodesk.sandbox.state import SandboxConfigError, SandboxOptions, check_loopback
 
@@ -60,7 +59,7 @@ def test_a_taken_port_is_a_clear_error() -> None:
 
 
 def test_background_server_binds_loopback_and_stops() -> None:
-    server = SandboxServer(org_factory=StandInOrg, api_routes=standin_routes())
+    server = SandboxServer()
     with server:
         assert server.base_url.startswith("http://127.0.0.1:")
         port = int(server.base_url.rsplit(":", 1)[1])
@@ -81,7 +80,7 @@ def test_background_server_on_ipv6_loopback() -> None:
     except SandboxConfigError:
         pytest.skip("no IPv6 loopback here")
     options = SandboxOptions(host="::1")
-    with SandboxServer(options, org_factory=StandInOrg, api_routes=standin_routes()) as server:
+    with SandboxServer(options) as server:
         assert server.base_url.startswith("http://[::1]:")
         assert httpx.get(server.base_url + "/_sandbox/clock").status_code == 200
 
