@@ -12,7 +12,7 @@ allows; writes go in batches of at most 50 with per-record results. Usage:
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -40,7 +40,7 @@ from xerodesk.xero.paging import Page, page_from_body, walk_pages
 from xerodesk.xero.retry import RetryPolicy
 from xerodesk.xero.transport import TokenSource, Transport, XeroRequest
 from xerodesk.xero.usage import DAILY_LIMIT_CORE, CallAccounting, DailyBudget, UsageSnapshot
-from xerodesk.xero.writes import RecordResult, batch_idempotency_key, results_from_response
+from xerodesk.xero.writes import BatchWriter
 
 __all__ = ["SALES_CREDIT_NOTES", "SALES_INVOICES", "XeroClient"]
 
@@ -48,7 +48,7 @@ SALES_INVOICES = 'Type=="ACCREC"'
 SALES_CREDIT_NOTES = 'Type=="ACCRECCREDIT"'
 
 
-class XeroClient:
+class XeroClient(BatchWriter):
     """The one place that speaks HTTP to Xero's Accounting API for one organisation.
 
     ``time_scale`` is how many times faster than real time the server's clock
@@ -316,74 +316,6 @@ class XeroClient:
             page_size=page_size,
             limits=response.limits,
             correlation_id=response.correlation_id,
-        )
-
-    # -- writes --------------------------------------------------------------
-
-    async def save(
-        self,
-        spec: EntitySpec,
-        records: Sequence[Mapping[str, Any]],
-        *,
-        record_keys: Sequence[str],
-        method: str = "POST",
-    ) -> list[RecordResult]:
-        """Create or update (``POST``) or create only (``PUT``) records.
-
-        ``record_keys`` are the caller's stable keys for the records (see
-        ``idempotency_key``); each batch of at most ``spec.max_batch`` records
-        is sent under a key derived from its records' keys, so a retry after a
-        lost response is replayed by Xero instead of creating duplicates.
-        Returns one ``RecordResult`` per record, in order.
-        """
-        if len(records) != len(record_keys):
-            raise ValueError("one record key is needed per record")
-        results: list[RecordResult] = []
-        size = spec.max_batch
-        for start in range(0, len(records), size):
-            results.extend(
-                await self.save_batch(
-                    spec,
-                    records[start : start + size],
-                    record_keys=record_keys[start : start + size],
-                    method=method,
-                    offset=start,
-                )
-            )
-        return results
-
-    async def save_batch(
-        self,
-        spec: EntitySpec,
-        records: Sequence[Mapping[str, Any]],
-        *,
-        record_keys: Sequence[str],
-        method: str = "POST",
-        offset: int = 0,
-    ) -> list[RecordResult]:
-        """One write call of at most ``spec.max_batch`` records."""
-        if not records:
-            return []
-        if len(records) > spec.max_batch:
-            raise ValueError(f"at most {spec.max_batch} {spec.name} records per call")
-        if len(records) != len(record_keys):
-            raise ValueError("one record key is needed per record")
-        params = {"summarizeErrors": "false"}
-        if spec.unitdp:
-            params["unitdp"] = "4"
-        response = await self.transport.call(
-            XeroRequest(
-                method.upper(),
-                f"{self.endpoints.api}/{spec.path}",
-                f"{method.upper()} {spec.name}",
-                params,
-                body={spec.collection_key: [dict(r) for r in records]},
-                idempotency_key=batch_idempotency_key(method, spec.name, record_keys),
-                accept_validation_errors=True,
-            )
-        )
-        return results_from_response(
-            response, spec.collection_key, spec.id_field, record_keys, offset
         )
 
 

@@ -9,14 +9,27 @@ record does not sink the batch: Xero answers 200 and marks each element with
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from xerodesk.errors import XeroValidationError
-from xerodesk.xero.transport import XeroResponse, error_messages, validation_messages
+from xerodesk.xero.endpoints import EntitySpec, XeroEndpoints
+from xerodesk.xero.transport import (
+    Transport,
+    XeroRequest,
+    XeroResponse,
+    error_messages,
+    validation_messages,
+)
 
-__all__ = ["MAX_KEY_LENGTH", "RecordResult", "batch_idempotency_key", "idempotency_key"]
+__all__ = [
+    "MAX_KEY_LENGTH",
+    "BatchWriter",
+    "RecordResult",
+    "batch_idempotency_key",
+    "idempotency_key",
+]
 
 #: Xero refuses longer ``Idempotency-Key`` values.
 MAX_KEY_LENGTH = 128
@@ -146,3 +159,76 @@ def _refused(result: RecordResult) -> RecordResult:
         result.messages or ["Xero refused the batch this record was in"],
         result.warnings,
     )
+
+
+class BatchWriter:
+    """Writes for ``XeroClient``: batches of at most 50 under idempotency keys."""
+
+    transport: Transport
+    endpoints: XeroEndpoints
+
+    async def save(
+        self,
+        spec: EntitySpec,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        record_keys: Sequence[str],
+        method: str = "POST",
+    ) -> list[RecordResult]:
+        """Create or update (``POST``) or create only (``PUT``) records.
+
+        ``record_keys`` are the caller's stable keys for the records (see
+        ``idempotency_key``); each batch of at most ``spec.max_batch`` records
+        is sent under a key derived from its records' keys, so a retry after a
+        lost response is replayed by Xero instead of creating duplicates.
+        Returns one ``RecordResult`` per record, in order.
+        """
+        if len(records) != len(record_keys):
+            raise ValueError("one record key is needed per record")
+        results: list[RecordResult] = []
+        size = spec.max_batch
+        for start in range(0, len(records), size):
+            results.extend(
+                await self.save_batch(
+                    spec,
+                    records[start : start + size],
+                    record_keys=record_keys[start : start + size],
+                    method=method,
+                    offset=start,
+                )
+            )
+        return results
+
+    async def save_batch(
+        self,
+        spec: EntitySpec,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        record_keys: Sequence[str],
+        method: str = "POST",
+        offset: int = 0,
+    ) -> list[RecordResult]:
+        """One write call of at most ``spec.max_batch`` records."""
+        if not records:
+            return []
+        if len(records) > spec.max_batch:
+            raise ValueError(f"at most {spec.max_batch} {spec.name} records per call")
+        if len(records) != len(record_keys):
+            raise ValueError("one record key is needed per record")
+        params = {"summarizeErrors": "false"}
+        if spec.unitdp:
+            params["unitdp"] = "4"
+        response = await self.transport.call(
+            XeroRequest(
+                method.upper(),
+                f"{self.endpoints.api}/{spec.path}",
+                f"{method.upper()} {spec.name}",
+                params,
+                body={spec.collection_key: [dict(r) for r in records]},
+                idempotency_key=batch_idempotency_key(method, spec.name, record_keys),
+                accept_validation_errors=True,
+            )
+        )
+        return results_from_response(
+            response, spec.collection_key, spec.id_field, record_keys, offset
+        )
