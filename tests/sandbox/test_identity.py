@@ -147,6 +147,29 @@ def test_wrong_verifier_is_refused_and_burns_the_code(sb: RunningSandbox) -> Non
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
 
 
+def test_code_flow_without_pkce_needs_the_client_secret(sb: RunningSandbox) -> None:
+    params = {
+        "response_type": "code",
+        "client_id": "web-app",
+        "redirect_uri": "https://app.example.com/callback",
+        "scope": "offline_access accounting.contacts",
+        "state": "w",
+    }
+    response = sb.http.get("/identity/connect/authorize", params=params)
+    codes = [parse_qs(urlsplit(response.headers["location"]).query)["code"][0]]
+    response = sb.http.get("/identity/connect/authorize", params=params)
+    codes.append(parse_qs(urlsplit(response.headers["location"]).query)["code"][0])
+    form = {"grant_type": "authorization_code", "redirect_uri": params["redirect_uri"]}
+    public = sb.http.post("/connect/token", data={**form, "code": codes[0], "client_id": "web-app"})
+    assert public.json()["error"] == "invalid_client"
+    secret = sb.http.post(
+        "/connect/token",
+        data={**form, "code": codes[1]},
+        headers={"Authorization": basic_auth("web-app", "web-secret")},
+    )
+    assert secret.status_code == 200 and "refresh_token" in secret.json()
+
+
 def test_code_is_single_use(sb: RunningSandbox) -> None:
     verifier = secrets.token_urlsafe(48)
     code = authorize(sb, verifier)["code"][0]

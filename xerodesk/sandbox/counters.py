@@ -1,7 +1,9 @@
 """Call counters of the sandbox, read and reset at ``/_sandbox/counters``.
 
 Counted: Accounting API calls by endpoint (``GET /Contacts``,
-``POST /Invoices/{id}``) and by status, 429s by problem, faults by kind,
+``POST /Invoices/{id}``) and by status, 429s (``rate_limited.total`` counts
+every 429, storms included; the other keys count real limit refusals by
+``X-Rate-Limit-Problem``), faults by kind,
 pages served (successful GETs that sent ``page``), calls in flight and their
 peak, and identity calls by kind (token grants, authorize, connections).
 """

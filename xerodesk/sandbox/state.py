@@ -22,7 +22,6 @@ from xerodesk.sandbox.faults import (
 from xerodesk.sandbox.identity import REFRESH_GRACE_SECONDS, ClientPolicy, IdentityService
 from xerodesk.sandbox.limits import LimitConfig, RateLimiter
 
-DAILY_LIMITS = (5_000, 1_000)
 OrgFactory = Callable[[SandboxClock], Any]
 CONSENT_MODES = ("auto", "page")
 
