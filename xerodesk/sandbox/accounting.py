@@ -42,7 +42,8 @@ from xerodesk.sandbox.write_api import perform_write
 
 JSON = "application/json; charset=utf-8"
 NOT_FOUND = "The resource you're looking for cannot be found"
-STREAM_AT = 1000
+STREAM_AT = 2000  # longer (unpaged) answers are streamed, in chunks of:
+CHUNK = 500
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -98,8 +99,10 @@ def records_response(
 
     def chunks() -> Iterator[bytes]:
         yield (wire.dumps(head)[:-1] + f',"{kind.name}":[').encode()
-        for at, entry in enumerate(entries):
-            yield (b"," if at else b"") + wire.dumps_bytes(renderer.render(kind, entry))
+        for start in range(0, len(entries), CHUNK):
+            batch = [renderer.render(kind, e) for e in entries[start : start + CHUNK]]
+            text = wire.dumps(batch)[1:-1]
+            yield ("," if start else "").encode() + text.encode()
         yield b"]}"
 
     return StreamingResponse(

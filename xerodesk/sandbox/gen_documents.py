@@ -168,7 +168,7 @@ class DocumentMaker:
             if dice.chance(0.8)
             else dice.choice(("Exclusive", "Inclusive", "NoTax"))
         )
-        zero = i == 7 or dice.chance(0.01)
+        zero = i == 3 or dice.chance(0.01)
         lines = self.lines(sales, party, line_types, zero)
         self.current = (lines, line_types)
         totals = price_document(lines, line_types, self.rate_of)

@@ -7,8 +7,8 @@ even the small ``demo`` organisation has one of everything.
 
 from __future__ import annotations
 
+import itertools
 import random
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,6 +31,9 @@ CURRENCY_NAMES = {
     "NZD": "New Zealand Dollar",
 }
 ROLES = ("customer", "supplier", "both", "neither")
+_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
+_CUMULATIVE: dict[Sequence[float], list[float]] = {}
 
 
 class Dice:
@@ -40,7 +43,11 @@ class Dice:
         self.rng = random.Random(f"{seed}:{topic}")
 
     def uuid(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        """A version-4 UUID string from the seeded generator (as
+        ``str(uuid.UUID(int=bits, version=4))``, without the object)."""
+        bits = (self.rng.getrandbits(128) & _UUID_CLEAR) | _UUID_SET
+        text = f"{bits:032x}"
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
@@ -48,7 +55,12 @@ class Dice:
     def pick(self, i: int, options: Sequence[T], weights: Sequence[float] | None = None) -> T:
         if i < len(options):
             return options[i]
-        return self.rng.choices(options, weights)[0] if weights else self.rng.choice(options)
+        if not weights:
+            return self.rng.choice(options)
+        cumulative = _CUMULATIVE.get(weights)
+        if cumulative is None:
+            cumulative = _CUMULATIVE[tuple(weights)] = list(itertools.accumulate(weights))
+        return self.rng.choices(options, cum_weights=cumulative)[0]
 
     def between(self, low: int, high: int) -> int:
         return self.rng.randint(low, high)

@@ -173,10 +173,13 @@ def places_for(name: str) -> int:
     return PLACES.get(name, 2)
 
 
+_EXPONENTS = {places: Decimal(1).scaleb(-places) for places in range(0, 9)}
+
+
 def quantize(value: Decimal, places: int) -> Decimal:
     """Round half-up to ``places`` (Xero's rounding), never ``-0.00``."""
-    result = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return result if result != 0 else abs(result)
+    result = value.quantize(_EXPONENTS[places], rounding=ROUND_HALF_UP)
+    return result if result else abs(result)
 
 
 def money(value: Decimal | int | str) -> Decimal:
@@ -185,6 +188,8 @@ def money(value: Decimal | int | str) -> Decimal:
 
 def to_decimal(value: Any) -> Decimal | None:
     """A JSON number (or numeric string) as a Decimal; None if not numeric."""
+    if type(value) is Decimal:
+        return value if value.is_finite() else None
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, float):
@@ -235,7 +240,11 @@ def _encode_extra(value: Any) -> str:
 def dumps(value: Any) -> str:
     """Compact JSON with Decimals written as numbers that keep their places."""
     text = json.dumps(value, default=_encode_extra, ensure_ascii=False, separators=(",", ":"))
-    return _NUMBER.sub(_FIRST, text) if "\\u0000" in text else text
+    if "\\u0000" not in text:
+        return text
+    if "\\\\u0000" in text:  # a string holding a literal backslash-u0000: go carefully
+        return _NUMBER.sub(_FIRST, text)
+    return text.replace('"\\u0000', "").replace('\\u0000"', "")
 
 
 def dumps_bytes(value: Any) -> bytes:

@@ -1,0 +1,77 @@
+"""The official Xero Accounting OpenAPI spec, for contract tests.
+
+The spec lives in the ``shared`` folder beside the repository. It is read
+without YAML timestamp resolution (so ``DateString`` values stay strings) and
+validated with ``$ref`` resolution through a ``referencing`` registry.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from openapi_schema_validator import OAS30ReadValidator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+
+SPEC_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "xero-openapi"
+SPEC_FILE = SPEC_DIR / "xero_accounting.yaml"
+URI = "urn:xero:accounting"
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _NoTimestamps(_BASE_LOADER):  # type: ignore[misc,valid-type]
+    """A safe loader that leaves ISO dates as strings."""
+
+
+_NoTimestamps.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()
+}
+
+
+@cache
+def spec() -> dict[str, Any]:
+    loaded = yaml.load(SPEC_FILE.read_text(encoding="utf-8"), Loader=_NoTimestamps)
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+@cache
+def _registry() -> Registry:
+    return Registry().with_resource(URI, Resource.from_contents(spec(), DRAFT4))  # type: ignore[arg-type]
+
+
+@cache
+def validator(schema: str) -> OAS30ReadValidator:
+    return OAS30ReadValidator(
+        {"$ref": f"{URI}#/components/schemas/{schema}"},
+        registry=_registry(),
+        format_checker=OAS30ReadValidator.FORMAT_CHECKER,
+    )
+
+
+def problems(instance: Any, schema: str) -> list[str]:
+    """Every way ``instance`` (as JSON) breaks the schema, with its path."""
+    plain = json.loads(json.dumps(instance))
+    return [
+        f"{'/'.join(str(p) for p in error.absolute_path)}: {error.message}"
+        for error in validator(schema).iter_errors(plain)
+    ]
+
+
+def assert_valid(instance: Any, schema: str) -> None:
+    found = problems(instance, schema)
+    assert not found, f"{schema}: " + "; ".join(found[:10])
+
+
+def example(path: str, method: str = "get", status: str = "200") -> dict[str, Any]:
+    """The example body the spec gives for one operation's response."""
+    operation = spec()["paths"][path][method]
+    content = operation["responses"][status]["content"]["application/json"]
+    value = content["example"]
+    assert isinstance(value, dict)
+    return json.loads(json.dumps(value))
