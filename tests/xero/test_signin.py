@@ -17,7 +17,7 @@ from xerodesk.errors import AuthenticationError, ConfigurationError
 from xerodesk.xero.clock import ScaledClock
 from xerodesk.xero.endpoints import SCOPES, XeroEndpoints
 from xerodesk.xero.identity import TokenEndpoint
-from xerodesk.xero.signin import sign_in
+from xerodesk.xero.signin import sign_in, sign_out
 from xerodesk.xero.tokens import OAuthTokens
 
 CLIENT_ID = "xerodesk-desktop-test"
@@ -184,3 +184,24 @@ async def test_a_crash_between_refresh_and_save_does_not_strand_the_user(
     assert restarted.refreshes == 1
     await tokens.endpoint.aclose()
     await restarted.endpoint.aclose()
+
+
+async def test_sign_out_revokes_and_forgets(
+    xero_sandbox: Callable[..., RunningSandbox], browser: Browser
+) -> None:
+    sandbox = xero_sandbox(contacts=3)
+    store, tenant = await _signed_in(sandbox, browser)
+    stored = store.load(tenant)
+    assert stored is not None and stored.refresh_token is not None
+    await sign_out(store, tenant, endpoints=XeroEndpoints.for_base(sandbox.base_url))
+    assert store.load(tenant) is None and store.tenants() == []
+    refused = sandbox.http.post(
+        "/connect/token",
+        data={
+            "grant_type": "refresh_token",
+            "client_id": CLIENT_ID,
+            "refresh_token": stored.refresh_token.reveal(),
+        },
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "invalid_grant"

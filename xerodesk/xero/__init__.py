@@ -32,7 +32,7 @@ from xerodesk.xero.identity import Connection, TokenEndpoint
 from xerodesk.xero.limits import LimitHeaders, Pacer, RateLimits
 from xerodesk.xero.paging import Page, Pagination
 from xerodesk.xero.retry import RetryPolicy
-from xerodesk.xero.signin import sign_in
+from xerodesk.xero.signin import sign_in, sign_out
 from xerodesk.xero.tokens import ClientCredentialsTokens, OAuthTokens
 from xerodesk.xero.usage import DailyBudget, UsageSnapshot, pages_needed
 from xerodesk.xero.writes import RecordResult, idempotency_key
@@ -72,4 +72,5 @@ __all__ = [
     "open_client",
     "pages_needed",
     "sign_in",
+    "sign_out",
 ]

@@ -40,6 +40,7 @@ __all__ = [
     "code_challenge",
     "make_code_verifier",
     "sign_in",
+    "sign_out",
 ]
 
 log = logging.getLogger(__name__)
@@ -214,6 +215,32 @@ async def sign_in(
     store.set_default_tenant(saved.tenant_id)
     log.info("Signed in to Xero for %s", connection.tenant_name or connection.tenant_id)
     return saved
+
+
+async def sign_out(
+    store: CredentialStore,
+    tenant_id: str,
+    *,
+    endpoints: XeroEndpoints | None = None,
+    clock: Clock | None = None,
+    token_endpoint: TokenEndpoint | None = None,
+) -> None:
+    """Revoke the organisation's refresh token at Xero and forget its sign-in."""
+    stored = store.load(tenant_id)
+    if stored is None:
+        return
+    if stored.refresh_token is not None and not stored.needs_sign_in:
+        endpoints = endpoints or XeroEndpoints()
+        endpoint = token_endpoint or TokenEndpoint(
+            endpoints, stored.client_id, clock=clock or ScaledClock()
+        )
+        try:
+            await endpoint.revoke(stored.refresh_token)
+        finally:
+            if token_endpoint is None:
+                await endpoint.aclose()
+    store.delete(tenant_id)
+    log.info("Signed out of Xero for %s", stored.tenant_name or tenant_id)
 
 
 async def _pick(
