@@ -6,7 +6,7 @@ Public interface:
   with per-record ``RecordResult``, ``usage()`` snapshots, ``remaining_today()``
   and ``can_afford(n)``;
 - ``open_client``: a ready client from the keyring or a custom connection;
-- ``sign_in``: the PKCE sign-in through the system browser;
+- ``sign_in``, ``sign_out``: the PKCE sign-in through the system browser, and revoking it;
 - ``OAuthTokens``, ``ClientCredentialsTokens``: token sources;
 - ``XeroEndpoints``: Xero's URLs, or all of them under one sandbox base;
 - ``idempotency_key``: a stable write key from a CRM record's identity.
