@@ -248,6 +248,13 @@ def test_limits_can_be_changed_and_reset_at_runtime(sb: RunningSandbox) -> None:
     assert statuses == [200, 200, 200, 429]
     sb.control("POST", "/limits/reset")
     assert sb.api("GET", "/Organisation").status_code == 200
+    sb.control("POST", "/limits", {"minute": 60, "app_minute": 2})
+    sb.control("POST", "/limits/reset")
+    statuses = [sb.api("GET", "/Organisation").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    refused = sb.api("GET", "/Organisation")
+    assert refused.headers["X-Rate-Limit-Problem"] == "appminute"
+    assert refused.headers["X-AppMinLimit-Remaining"] == "0"
     bad = sb.http.post("/_sandbox/limits", json={"hourly": 5})
     assert bad.status_code == 400
 
