@@ -19,7 +19,6 @@ Every problem raises ``QueryError``, which the API turns into Xero's
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -27,9 +26,29 @@ from typing import Any
 
 from xerodesk.sandbox import wire
 from xerodesk.sandbox.fields import CONTACTS, FieldType, Kind
+from xerodesk.sandbox.query_ops import (
+    Getter,
+    Predicate,
+    QueryError,
+    Typed,
+    as_text,
+    both,
+    compare,
+    either,
+    sort_key,
+    truthy,
+)
 
-Getter = Callable[[str], Any]
-Predicate = Callable[[Getter], Any]
+__all__ = [
+    "Getter",
+    "OrderKey",
+    "Predicate",
+    "QueryError",
+    "compile_where",
+    "parse_order",
+    "sort_key",
+]
+
 
 SINGULAR = {
     "Contacts": "Contact",
@@ -40,10 +59,6 @@ SINGULAR = {
     "TaxRates": "TaxRate",
     "Currencies": "Currency",
 }
-
-
-class QueryError(ValueError):
-    """A ``where`` or ``order`` that Xero would refuse."""
 
 
 _TOKEN = re.compile(
@@ -77,14 +92,6 @@ def tokenize(text: str) -> list[Token]:
         kind = match.lastgroup or "op"
         tokens.append(Token(kind, match.group(kind)))
     return tokens
-
-
-@dataclass(frozen=True)
-class Typed:
-    """A compiled operand: how to compute it and its Xero type name."""
-
-    fn: Callable[[Getter], Any]
-    xtype: str  # "String", "Guid", "Boolean", "Decimal", "Int32", "DateTime", "Null", "Any"
 
 
 def _unquote(literal: str) -> str:
@@ -133,20 +140,20 @@ class _Parser:
         left = self.and_expr()
         while self.accept("OR", "||"):
             right = self.and_expr()
-            left = Typed(_either(left.fn, right.fn), "Boolean")
+            left = Typed(either(left.fn, right.fn), "Boolean")
         return left
 
     def and_expr(self) -> Typed:
         left = self.unary()
         while self.accept("AND", "&&"):
             right = self.unary()
-            left = Typed(_both(left.fn, right.fn), "Boolean")
+            left = Typed(both(left.fn, right.fn), "Boolean")
         return left
 
     def unary(self) -> Typed:
         if self.accept("NOT", "!"):
             inner = self.unary()
-            return Typed(lambda get: not _truthy(inner.fn(get)), "Boolean")
+            return Typed(lambda get: not truthy(inner.fn(get)), "Boolean")
         return self.comparison()
 
     def comparison(self) -> Typed:
@@ -156,7 +163,7 @@ class _Parser:
             return left
         self.at += 1
         right = self.term()
-        return _compare("==" if token.text == "=" else token.text, left, right)
+        return compare("==" if token.text == "=" else token.text, left, right)
 
     def term(self) -> Typed:
         token = self.take()
@@ -287,7 +294,7 @@ class _Parser:
         self.expect(")")
         if lowered == "tostring":
             inner = operand.fn
-            return Typed(lambda get: _as_text(inner(get)), "String")
+            return Typed(lambda get: as_text(inner(get)), "String")
         if lowered in ("tolower", "toupper", "trim") and operand.xtype in ("String", "Any"):
             transform = {"tolower": str.lower, "toupper": str.upper}.get(lowered, str.strip)
             inner = operand.fn
@@ -307,89 +314,13 @@ def _literal(value: Any, xtype: str) -> Typed:
     return Typed(lambda get: value, xtype)
 
 
-def _as_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if isinstance(value, datetime):
-        return wire.date_string(value)
-    return str(value)
-
-
-def _truthy(value: Any) -> bool:
-    return value is True
-
-
-def _either(left: Predicate, right: Predicate) -> Predicate:
-    return lambda get: _truthy(left(get)) or _truthy(right(get))
-
-
-def _both(left: Predicate, right: Predicate) -> Predicate:
-    return lambda get: _truthy(left(get)) and _truthy(right(get))
-
-
-_COMPATIBLE = {
-    frozenset({"String"}),
-    frozenset({"Guid"}),
-    frozenset({"Boolean"}),
-    frozenset({"DateTime"}),
-    frozenset({"Decimal"}),
-    frozenset({"Int32"}),
-    frozenset({"Decimal", "Int32"}),
-}
-
-
-def _compare(op: str, left: Typed, right: Typed) -> Typed:
-    types = frozenset({left.xtype, right.xtype})
-    if not ("Null" in types or "Any" in types or types in _COMPATIBLE):
-        raise QueryError(
-            f"Operator '{op}' incompatible with operand types '{left.xtype}' and '{right.xtype}'"
-        )
-    if op in (">", ">=", "<", "<=") and "Boolean" in types:
-        raise QueryError(
-            f"Operator '{op}' incompatible with operand types '{left.xtype}' and '{right.xtype}'"
-        )
-    lfn, rfn = left.fn, right.fn
-    return Typed(lambda get: _apply(op, _comparable(lfn(get)), _comparable(rfn(get))), "Boolean")
-
-
-def _comparable(value: Any) -> Any:
-    if value == "" or value is None:
-        return None
-    if isinstance(value, str):
-        return value.casefold()
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    return value
-
-
-def _apply(op: str, left: Any, right: Any) -> bool:
-    if op == "==":
-        return bool(left == right)
-    if op == "!=":
-        return bool(left != right)
-    if left is None or right is None:
-        return False
-    try:
-        if op == ">":
-            return bool(left > right)
-        if op == ">=":
-            return bool(left >= right)
-        if op == "<":
-            return bool(left < right)
-        return bool(left <= right)
-    except TypeError:
-        return False
-
-
 def compile_where(kind: Kind, text: str) -> Predicate:
     """A predicate over a field getter; raises QueryError on a bad filter."""
     compiled = _Parser(kind, text).parse()
     if compiled.xtype not in ("Boolean", "Any"):
         raise QueryError("Expression of type 'Boolean' expected")
     fn = compiled.fn
-    return lambda get: _truthy(fn(get))
+    return lambda get: truthy(fn(get))
 
 
 @dataclass(frozen=True)
@@ -413,13 +344,3 @@ def parse_order(kind: Kind, text: str) -> list[OrderKey]:
             raise QueryError(f"Syntax error in order '{part.strip()}'")
         keys.append(OrderKey(path, len(words) == 2 and words[1].upper() == "DESC"))
     return keys
-
-
-def sort_key(value: Any) -> tuple[int, Any]:
-    """Orders values of one field: nulls first, strings without case."""
-    value = _comparable(value)
-    if value is None:
-        return (0, 0)
-    if isinstance(value, bool):
-        return (1, int(value))
-    return (1, value)
