@@ -623,3 +623,62 @@ def test_bare_objects_and_case_insensitive_names(api: SandboxApi) -> None:
     assert bare.status_code == 200, bare.text
     contact = bare.json()["Contacts"][0]
     assert (contact["Name"], contact["EmailAddress"]) == ("Lower Case Ltd", "lc@example.com")
+
+
+# --------------------------------------------------------------------- stock
+def test_approved_sales_and_bills_move_tracked_stock(api: SandboxApi) -> None:
+    tracked = next(
+        i
+        for i in api.get("/Items").json()["Items"]
+        if i["IsTrackedAsInventory"] and i["IsSold"] and i["QuantityOnHand"] >= 3
+    )
+    contact = active_contact(api)
+    on_hand = tracked["QuantityOnHand"]
+    line = {"ItemCode": tracked["Code"], "Quantity": 2}
+    draft = api.put("/Invoices", invoice_body(contact["ContactID"], LineItems=[line])).json()[
+        "Invoices"
+    ][0]
+    assert api.get(f"/Items/{tracked['ItemID']}").json()["Items"][0]["QuantityOnHand"] == on_hand
+    api.clock.advance(1)
+    path = f"/Invoices/{draft['InvoiceID']}"
+    api.post(path, {"Invoices": [{"Status": "AUTHORISED"}]})
+    after_sale = api.get(f"/Items/{tracked['ItemID']}").json()["Items"][0]
+    assert after_sale["QuantityOnHand"] == on_hand - 2
+    assert after_sale["UpdatedDateUTC"] > tracked["UpdatedDateUTC"]
+    api.post(path, {"Invoices": [{"Status": "VOIDED"}]})
+    assert api.get(f"/Items/{tracked['ItemID']}").json()["Items"][0]["QuantityOnHand"] == on_hand
+    bill = invoice_body(
+        contact["ContactID"],
+        Type="ACCPAY",
+        Status="AUTHORISED",
+        LineItems=[{**line, "UnitAmount": 4, "TaxType": "INPUT2"}],
+    )
+    assert api.put("/Invoices", bill).status_code == 200
+    assert (
+        api.get(f"/Items/{tracked['ItemID']}").json()["Items"][0]["QuantityOnHand"] == on_hand + 2
+    )
+
+
+def test_selling_more_than_on_hand_needs_allow_backorders(api: SandboxApi) -> None:
+    tracked = next(
+        i for i in api.get("/Items").json()["Items"] if i["IsTrackedAsInventory"] and i["IsSold"]
+    )
+    contact = active_contact(api)
+    too_many = tracked["QuantityOnHand"] + 1
+    body = invoice_body(
+        contact["ContactID"],
+        Status="AUTHORISED",
+        LineItems=[{"ItemCode": tracked["Code"], "Quantity": too_many}],
+    )
+    refused = api.put("/Invoices", body)
+    assert refused.status_code == 400
+    assert "not enough" in errors_of(refused.json()["Elements"][0])[0]
+    assert (
+        api.put(
+            "/Invoices", {**body, "Invoices": [{**body["Invoices"][0], "Status": "DRAFT"}]}
+        ).status_code
+        == 200
+    )
+    allowed = api.put("/Invoices", body, params={"allowBackorders": "true"})
+    assert allowed.status_code == 200
+    assert api.get(f"/Items/{tracked['ItemID']}").json()["Items"][0]["QuantityOnHand"] == -1

@@ -40,6 +40,7 @@ from xerodesk.sandbox.fields import (
 )
 from xerodesk.sandbox.orgcore import OrgCore, StoreOptions
 from xerodesk.sandbox.records import contact_shape, item_shape, stamp
+from xerodesk.sandbox.stock import move_stock, stock_changes
 
 Record = dict[str, Any]
 
@@ -78,8 +79,11 @@ class OrgStore(OrgCore):
         return record
 
     def _save_document(self, kind: Kind, record: Record, *, reprice: bool = False) -> Record:
+        before = self.record(kind, str(record[kind.key]))
         record = refresh_document(kind, record, self.now(), self.rate_of, reprice=reprice)
         self.save(kind, record)
+        if kind is INVOICES:
+            move_stock(self, stock_changes(before, record))
         return record
 
     def edit(self, collection: str, record_id: str, changes: dict[str, Any]) -> Record:

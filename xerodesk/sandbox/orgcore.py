@@ -42,11 +42,15 @@ class StoreOptions:
     - ``contact_upsert_by_name``: POST /Contacts without ContactID or
       ContactNumber updates the active contact of the same name.
     - ``list_deleted_tax_rates``: GET /TaxRates also lists DELETED rates.
+    - ``refuse_negative_stock``: an approved sale that would take a tracked
+      item below zero is refused unless the request sends
+      ``allowBackorders=true``.
     """
 
     save_valid_on_error: bool = True
     contact_upsert_by_name: bool = True
     list_deleted_tax_rates: bool = True
+    refuse_negative_stock: bool = True
 
 
 class OrgCore:

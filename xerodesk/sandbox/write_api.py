@@ -79,7 +79,11 @@ def perform_write(
         elements = elements[:1]
     params = {k.lower(): v for k, v in request.query_params.items()}
     summarize = params.get("summarizeerrors", "").strip().lower() != "false"
-    write = WriteRequest(create_only=request.method == "PUT", path_id=path_id)
+    write = WriteRequest(
+        create_only=request.method == "PUT",
+        path_id=path_id,
+        allow_backorders=params.get("allowbackorders", "").strip().lower() == "true",
+    )
     results = run_batch(store, kind, elements, write, WRITERS[kind.name], summarize=summarize)
     if summarize and any(not r.ok for r in results):
         failed = [r.echo for r in results if not r.ok]

@@ -37,6 +37,7 @@ class WriteRequest:
 
     create_only: bool
     path_id: str | None = None
+    allow_backorders: bool = False
 
 
 Writer = Callable[[OrgCore, Record, WriteRequest], Result]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from xerodesk.sandbox import wire
@@ -28,6 +29,7 @@ from xerodesk.sandbox.fields import CONTACTS, INVOICES
 from xerodesk.sandbox.invoice_lines import LineContext, build_lines
 from xerodesk.sandbox.orgcore import OrgCore
 from xerodesk.sandbox.records import INVOICE_ORDER, contact_ref, contact_shape, ordered, stamp
+from xerodesk.sandbox.stock import move_stock, shortages, stock_changes
 from xerodesk.sandbox.totals import EXCLUSIVE, canonical_line_amount_types
 from xerodesk.sandbox.write_common import (
     Record,
@@ -117,8 +119,12 @@ def _existing(store: OrgCore, data: Record, request: WriteRequest) -> tuple[Reco
 class _Draft:
     """One element being checked, then turned into a saved invoice."""
 
-    def __init__(self, store: OrgCore, data: Record, existing: Record | None) -> None:
+    def __init__(
+        self, store: OrgCore, data: Record, existing: Record | None, request: WriteRequest
+    ) -> None:
         self.store = store
+        self.request = request
+        self.stock: dict[str, list[Decimal]] = {}
         self.data = data
         self.existing = existing
         self.errors: list[str] = []
@@ -145,6 +151,16 @@ class _Draft:
         self.check_lines()
         self.check_currency_and_number()
         self.check_dates()
+        self.check_stock()
+
+    def check_stock(self) -> None:
+        if self.errors:
+            return
+        lines = self.lines if self.lines is not None else (self.existing or {}).get("LineItems")
+        after = {"Type": self.type, "Status": self.status, "LineItems": lines}
+        self.stock = stock_changes(self.existing, after)
+        if self.store.options.refuse_negative_stock and not self.request.allow_backorders:
+            self.errors.extend(shortages(self.store, self.stock))
 
     def check_status(self) -> None:
         old = self.existing
@@ -261,6 +277,7 @@ class _Draft:
         reprice = self.lines is not None or "LineAmountTypes" in self.data
         record = refresh_document(INVOICES, record, now, store.rate_of, reprice=reprice)
         store.save(INVOICES, ordered(record, INVOICE_ORDER))
+        move_stock(store, stock_changes(self.existing, record))
         self.mark_contact()
         return str(record["InvoiceID"])
 
@@ -345,6 +362,6 @@ def write_invoice(store: OrgCore, element: Record, request: WriteRequest) -> Res
     existing, problem = _existing(store, data, request)
     if problem:
         return Result(echo=echo(INVOICES, data, [problem], {}), errors=[problem])
-    draft = _Draft(store, data, existing)
+    draft = _Draft(store, data, existing, request)
     draft.check()
     return draft.result()
