@@ -1,0 +1,111 @@
+"""Pull Xero customer credit notes (ACCRECCREDIT) into sales transactions of type ``C``.
+
+Only ``Type=="ACCRECCREDIT"`` is asked for: supplier credit notes are never
+fetched. A credit note has no header row: its lines stand alone, negated, and
+are replaced exactly on re-import (keyed on ``xero_line_id``, grouped by
+``xero_credit_note_id``). The link snapshot keeps the credit note's ContactID,
+so lines written before their customer reached the CRM get their ledger later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Table
+
+from xerodesk.domain.sync import Counts, EntityKind
+from xerodesk.engine.cursors import WALK_ORDER, WalkPlan
+from xerodesk.engine.links import load_links, save_links
+from xerodesk.engine.pull import PageOutcome, WriteContext
+from xerodesk.engine.steps.common import map_page, report_malformed, resolve_malformed
+from xerodesk.engine.steps.documents import (
+    changed,
+    document_snapshot,
+    ids_by,
+    latest_per_id,
+    product_ids,
+    replace_lines,
+    write_counts,
+)
+from xerodesk.mapping.credit_notes import MappedCreditNote, map_credit_note
+from xerodesk.store.models import SalesLedger, SalesTransaction
+from xerodesk.xero.client import SALES_CREDIT_NOTES, XeroClient
+from xerodesk.xero.paging import Page
+
+LINES: Table = SalesTransaction.__table__  # type: ignore[assignment]
+LEDGERS: Table = SalesLedger.__table__  # type: ignore[assignment]
+ENTITY = EntityKind.CREDIT_NOTES.value
+
+
+@dataclass
+class CreditNotesStep:
+    """Customer credit notes changed since the cursor, newest first."""
+
+    entity: EntityKind = EntityKind.CREDIT_NOTES
+    #: ContactIDs of the credit notes written (created or changed) by this step
+    touched: set[str] = field(default_factory=set)
+
+    def walk(self, client: XeroClient, plan: WalkPlan) -> AsyncIterator[Page]:
+        return client.credit_notes(
+            modified_since=plan.since,
+            where=SALES_CREDIT_NOTES,
+            order=WALK_ORDER,
+            start_page=plan.start_page,
+        )
+
+    def write_page(self, connection: Connection, page: Page, context: WriteContext) -> PageOutcome:
+        result = map_page(page.records, map_credit_note, "CreditNoteID")
+        report_malformed(connection, ENTITY, result.failed, context.run_id)
+        resolve_malformed(connection, ENTITY, result.ids)
+        counts, touched = write_credit_notes(connection, result.mapped)
+        self.touched |= touched
+        newest = max((m.updated_at for m in result.mapped), default=None)
+        return PageOutcome(counts + Counts(skipped=len(result.failed)), newest)
+
+
+def write_credit_notes(
+    connection: Connection, mapped: Sequence[MappedCreditNote]
+) -> tuple[Counts, set[str]]:
+    """Write the credit notes that changed; returns the counts and their ContactIDs."""
+    records = latest_per_id(mapped, lambda m: m.credit_note_id)
+    links = load_links(connection, ENTITY, [m.credit_note_id for m in records])
+    snapshots = {
+        m.credit_note_id: document_snapshot(
+            m.contact_id, m.status.value, m.updated_at, list(m.lines)
+        )
+        for m in records
+    }
+    todo = [m for m in records if changed(links.get(m.credit_note_id), snapshots[m.credit_note_id])]
+    if not todo:
+        return Counts(unchanged=len(records)), set()
+    ledgers = ids_by(connection, LEDGERS, "sales_ledger_id", (m.contact_id for m in todo))
+    products = product_ids(connection, (line for m in todo for line in m.lines))
+    lines = [
+        {
+            **line,
+            "sales_ledger_id": ledgers.get(m.contact_id),
+            "product_id": products.get(line["product_item_id"] or ""),
+        }
+        for m in todo
+        for line in m.lines
+    ]
+    first_lines = replace_lines(
+        connection, LINES, "xero_credit_note_id", [m.credit_note_id for m in todo], lines
+    )
+    save_links(
+        connection,
+        ENTITY,
+        [
+            (
+                m.credit_note_id,
+                "sales_transaction",
+                first_lines.get(m.credit_note_id, 0),
+                snapshots[m.credit_note_id],
+                m.updated_at,
+            )
+            for m in todo
+        ],
+    )
+    created = sum(1 for m in todo if m.credit_note_id not in links)
+    return write_counts(len(todo), len(records), created), {m.contact_id for m in todo}

@@ -1,0 +1,133 @@
+"""What the document steps share: snapshots, link look-ups and exact line replacement.
+
+A document's header is upserted by its Xero id; its lines are upserted by
+``xero_line_id`` and the lines of the same documents that Xero no longer
+sends are deleted, for the whole page at once (one select, one delete), so a
+re-import never duplicates a line and a line removed in Xero disappears.
+
+Links to the CRM's own rows (sales ledger, purchase ledger, product) are
+looked up once per page. A document whose contact or item is not in the CRM
+yet is still written, with the link NULL: ``backfill.fill_missing_links``
+fills it on a later pass from the Xero ids the rows keep.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import Column, Connection, Table, delete, select
+
+from xerodesk.domain.sync import Counts
+from xerodesk.engine.links import Link, snapshot_value
+from xerodesk.store.models import Product
+from xerodesk.store.upsert import batches, bulk_upsert, fetch_ids, rows_per_statement
+
+PRODUCTS: Table = Product.__table__  # type: ignore[assignment]
+LINE_KEY = "xero_line_id"
+
+
+class Dated(Protocol):
+    @property
+    def updated_at(self) -> datetime: ...
+
+
+D = TypeVar("D", bound=Dated)
+
+
+def latest_per_id(mapped: Sequence[D], key: Callable[[D], str]) -> list[D]:
+    """One record per Xero id: the most recently updated (a walk may read one twice)."""
+    latest: dict[str, D] = {}
+    for record in mapped:
+        seen = latest.get(key(record))
+        if seen is None or record.updated_at >= seen.updated_at:
+            latest[key(record)] = record
+    return list(latest.values())
+
+
+def document_snapshot(contact_id: str, *parts: Any) -> dict[str, Any]:
+    """A compact snapshot: a digest of every mapped value, and the contact's id.
+
+    Documents are read-only on the CRM side, so the values themselves need not
+    be kept; the digest tells "unchanged" from "changed" exactly, and the
+    contact id lets a later pass fill the ledger link of credit-note lines.
+    """
+    text = json.dumps(snapshot_value(list(parts)), sort_keys=True, separators=(",", ":"))
+    return {"digest": hashlib.sha256(text.encode()).hexdigest(), "contact_id": contact_id}
+
+
+def changed(link: Link | None, snapshot: Mapping[str, Any]) -> bool:
+    return link is None or link.snapshot != snapshot
+
+
+def write_counts(todo: int, total: int, created: int) -> Counts:
+    return Counts(created=created, updated=todo - created, unchanged=total - todo)
+
+
+def ids_by(
+    connection: Connection, table: Table, key: str, values: Iterable[str | None]
+) -> dict[str, int]:
+    """Row ids of ``table`` by a text key (a Xero ContactID, an item code), for links."""
+    wanted = [v for v in dict.fromkeys(values) if v]
+    if not wanted:
+        return {}
+    return {str(k): v for k, v in fetch_ids(connection, table, [key], wanted).items()}
+
+
+def product_ids(connection: Connection, lines: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Product ids of the item codes on ``lines``."""
+    return ids_by(
+        connection, PRODUCTS, "product_item_id", (ln.get("product_item_id") for ln in lines)
+    )
+
+
+def upsert_by_key(
+    connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]], key: str
+) -> dict[str, int]:
+    """Upsert ``rows`` on ``key`` (every column theirs); returns key → row id."""
+    if not rows:
+        return {}
+    columns = sorted({c for row in rows for c in row})
+    full = [{c: row.get(c) for c in columns} for row in rows]
+    bulk_upsert(connection, table, full, [key])
+    return ids_by(connection, table, key, (str(row[key]) for row in rows))
+
+
+def replace_lines(
+    connection: Connection,
+    table: Table,
+    parent: str,
+    parents: Sequence[Any],
+    lines: Sequence[Mapping[str, Any]],
+) -> dict[Any, int]:
+    """Make the lines of ``parents`` exactly ``lines``; returns parent → its first line id.
+
+    ``parent`` names the column that ties a line to its document (a header id,
+    or ``xero_credit_note_id`` for credit notes, which have no header).
+    """
+    unique = list({line[LINE_KEY]: line for line in lines}.values())
+    if unique:
+        columns = sorted({c for line in unique for c in line})
+        bulk_upsert(
+            connection, table, [{c: ln.get(c) for c in columns} for ln in unique], [LINE_KEY]
+        )
+    keep = {line[LINE_KEY] for line in unique}
+    stale: list[int] = []
+    first: dict[Any, int] = {}
+    column: Column[Any] = table.c[parent]
+    size = rows_per_statement(connection.dialect.name, 1)
+    for chunk in batches(({"p": p} for p in dict.fromkeys(parents)), size):
+        query = select(table.c.id, table.c[LINE_KEY], column).where(
+            column.in_([item["p"] for item in chunk])
+        )
+        for row_id, line_id, owner in connection.execute(query):
+            if line_id not in keep:
+                stale.append(row_id)
+            elif owner not in first or row_id < first[owner]:
+                first[owner] = row_id
+    for chunk in batches(({"id": i} for i in stale), size):
+        connection.execute(delete(table).where(table.c.id.in_([item["id"] for item in chunk])))
+    return first

@@ -1,0 +1,133 @@
+"""Pull Xero sales invoices (ACCREC) into sales order headers and sales transactions.
+
+Only ``Type=="ACCREC"`` is asked for: bills are never fetched. Headers are
+keyed on ``xero_invoice_id``, lines on ``xero_line_id`` and replaced exactly.
+Deleted and voided invoices keep their rows, flagged ``exclude_from_reports``.
+The step remembers the contacts whose invoices it wrote, so the pass can
+refresh their balances (Xero changes them without bumping the contact).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Table, bindparam, select, update
+
+from xerodesk.domain.sync import Counts, EntityKind
+from xerodesk.engine.cursors import WALK_ORDER, WalkPlan
+from xerodesk.engine.links import load_links, save_links
+from xerodesk.engine.pull import PageOutcome, WriteContext
+from xerodesk.engine.steps.common import map_page, report_malformed, resolve_malformed
+from xerodesk.engine.steps.documents import (
+    changed,
+    document_snapshot,
+    ids_by,
+    latest_per_id,
+    product_ids,
+    replace_lines,
+    upsert_by_key,
+    write_counts,
+)
+from xerodesk.mapping.invoices import MappedInvoice, map_invoice
+from xerodesk.store.models import Quote, SalesLedger, SalesOrderHeader, SalesTransaction
+from xerodesk.xero.client import SALES_INVOICES, XeroClient
+from xerodesk.xero.paging import Page
+
+HEADERS: Table = SalesOrderHeader.__table__  # type: ignore[assignment]
+LINES: Table = SalesTransaction.__table__  # type: ignore[assignment]
+LEDGERS: Table = SalesLedger.__table__  # type: ignore[assignment]
+ENTITY = EntityKind.INVOICES.value
+
+
+@dataclass
+class InvoicesStep:
+    """Sales invoices changed since the cursor, newest first, with their lines."""
+
+    entity: EntityKind = EntityKind.INVOICES
+    #: ContactIDs of the invoices written (created or changed) by this step
+    touched: set[str] = field(default_factory=set)
+
+    def walk(self, client: XeroClient, plan: WalkPlan) -> AsyncIterator[Page]:
+        return client.invoices(
+            modified_since=plan.since,
+            where=SALES_INVOICES,
+            order=WALK_ORDER,
+            start_page=plan.start_page,
+        )
+
+    def write_page(self, connection: Connection, page: Page, context: WriteContext) -> PageOutcome:
+        result = map_page(page.records, map_invoice, "InvoiceID")
+        report_malformed(connection, ENTITY, result.failed, context.run_id)
+        resolve_malformed(connection, ENTITY, result.ids)
+        counts, touched = write_invoices(connection, result.mapped)
+        self.touched |= touched
+        newest = max((m.updated_at for m in result.mapped), default=None)
+        return PageOutcome(counts + Counts(skipped=len(result.failed)), newest)
+
+
+def write_invoices(
+    connection: Connection, mapped: Sequence[MappedInvoice]
+) -> tuple[Counts, set[str]]:
+    """Write the invoices that changed; returns the counts and their ContactIDs."""
+    records = latest_per_id(mapped, lambda m: m.invoice_id)
+    links = load_links(connection, ENTITY, [m.invoice_id for m in records])
+    snapshots = {
+        m.invoice_id: document_snapshot(m.contact_id, m.header, list(m.lines)) for m in records
+    }
+    todo = [m for m in records if changed(links.get(m.invoice_id), snapshots[m.invoice_id])]
+    if not todo:
+        return Counts(unchanged=len(records)), set()
+    ledgers = ids_by(connection, LEDGERS, "sales_ledger_id", (m.contact_id for m in todo))
+    headers = [{**m.header, "sales_ledger_id": ledgers.get(m.contact_id)} for m in todo]
+    header_ids = upsert_by_key(connection, HEADERS, headers, "xero_invoice_id")
+    _link_quotes(connection, header_ids)
+    products = product_ids(connection, (line for m in todo for line in m.lines))
+    lines = [
+        {
+            **line,
+            "sales_order_header_id": header_ids[m.invoice_id],
+            "sales_ledger_id": ledgers.get(m.contact_id),
+            "product_id": products.get(line["product_item_id"] or ""),
+        }
+        for m in todo
+        for line in m.lines
+    ]
+    replace_lines(
+        connection,
+        LINES,
+        "sales_order_header_id",
+        [header_ids[m.invoice_id] for m in todo],
+        lines,
+    )
+    save_links(
+        connection,
+        ENTITY,
+        [
+            (
+                m.invoice_id,
+                "sales_order_header",
+                header_ids[m.invoice_id],
+                snapshots[m.invoice_id],
+                m.updated_at,
+            )
+            for m in todo
+        ],
+    )
+    created = sum(1 for m in todo if m.invoice_id not in links)
+    return write_counts(len(todo), len(records), created), {m.contact_id for m in todo}
+
+
+def _link_quotes(connection: Connection, header_ids: dict[str, int]) -> None:
+    """An invoice pushed from a CRM quote points back at it (``quote_id``)."""
+    rows = connection.execute(
+        select(Quote.id, Quote.xero_invoice_id).where(Quote.xero_invoice_id.in_(list(header_ids)))
+    ).all()
+    params = [{"hid": header_ids[xid], "qid": qid} for qid, xid in rows if xid in header_ids]
+    if params:
+        connection.execute(
+            update(HEADERS)
+            .where(HEADERS.c.id == bindparam("hid"), HEADERS.c.quote_id.is_(None))
+            .values(quote_id=bindparam("qid")),
+            params,
+        )

@@ -1,0 +1,113 @@
+"""Pull Xero purchase orders into purchase order headers and purchase transactions.
+
+Headers are keyed on ``xero_purchase_order_id`` and linked to the supplier's
+``purchase_ledger`` (the ContactID is kept in ``xero_contact_id`` until the
+supplier reaches the CRM); lines are keyed on ``xero_line_id`` and replaced
+exactly. Deleted orders stay, marked obsolete. Xero bills (ACCPAY invoices)
+are a different endpoint and are never read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Table
+
+from xerodesk.domain.sync import Counts, EntityKind
+from xerodesk.engine.cursors import WALK_ORDER, WalkPlan
+from xerodesk.engine.links import load_links, save_links
+from xerodesk.engine.pull import PageOutcome, WriteContext
+from xerodesk.engine.steps.common import map_page, report_malformed, resolve_malformed
+from xerodesk.engine.steps.documents import (
+    changed,
+    document_snapshot,
+    ids_by,
+    latest_per_id,
+    product_ids,
+    replace_lines,
+    upsert_by_key,
+    write_counts,
+)
+from xerodesk.mapping.purchase_orders import MappedPurchaseOrder, map_purchase_order
+from xerodesk.store.models import PurchaseLedger, PurchaseOrderHeader, PurchaseTransaction
+from xerodesk.xero.client import XeroClient
+from xerodesk.xero.paging import Page
+
+HEADERS: Table = PurchaseOrderHeader.__table__  # type: ignore[assignment]
+LINES: Table = PurchaseTransaction.__table__  # type: ignore[assignment]
+LEDGERS: Table = PurchaseLedger.__table__  # type: ignore[assignment]
+ENTITY = EntityKind.PURCHASE_ORDERS.value
+
+
+@dataclass
+class PurchaseOrdersStep:
+    """Purchase orders changed since the cursor, newest first, with their lines."""
+
+    entity: EntityKind = EntityKind.PURCHASE_ORDERS
+
+    def walk(self, client: XeroClient, plan: WalkPlan) -> AsyncIterator[Page]:
+        return client.purchase_orders(
+            modified_since=plan.since, order=WALK_ORDER, start_page=plan.start_page
+        )
+
+    def write_page(self, connection: Connection, page: Page, context: WriteContext) -> PageOutcome:
+        result = map_page(page.records, map_purchase_order, "PurchaseOrderID")
+        report_malformed(connection, ENTITY, result.failed, context.run_id)
+        resolve_malformed(connection, ENTITY, result.ids)
+        counts = write_purchase_orders(connection, result.mapped)
+        newest = max((m.updated_at for m in result.mapped), default=None)
+        return PageOutcome(counts + Counts(skipped=len(result.failed)), newest)
+
+
+def write_purchase_orders(connection: Connection, mapped: Sequence[MappedPurchaseOrder]) -> Counts:
+    """Write the purchase orders that changed; unchanged ones are not touched."""
+    records = latest_per_id(mapped, lambda m: m.purchase_order_id)
+    links = load_links(connection, ENTITY, [m.purchase_order_id for m in records])
+    snapshots = {
+        m.purchase_order_id: document_snapshot(m.contact_id, m.header, list(m.lines))
+        for m in records
+    }
+    todo = [
+        m
+        for m in records
+        if changed(links.get(m.purchase_order_id), snapshots[m.purchase_order_id])
+    ]
+    if not todo:
+        return Counts(unchanged=len(records))
+    ledgers = ids_by(connection, LEDGERS, "purchase_ledger_id", (m.contact_id for m in todo))
+    headers = [{**m.header, "purchase_ledger_id": ledgers.get(m.contact_id)} for m in todo]
+    header_ids = upsert_by_key(connection, HEADERS, headers, "xero_purchase_order_id")
+    products = product_ids(connection, (line for m in todo for line in m.lines))
+    lines = [
+        {
+            **line,
+            "purchase_order_header_id": header_ids[m.purchase_order_id],
+            "product_id": products.get(line["product_item_id"] or ""),
+        }
+        for m in todo
+        for line in m.lines
+    ]
+    replace_lines(
+        connection,
+        LINES,
+        "purchase_order_header_id",
+        [header_ids[m.purchase_order_id] for m in todo],
+        lines,
+    )
+    save_links(
+        connection,
+        ENTITY,
+        [
+            (
+                m.purchase_order_id,
+                "purchase_order_header",
+                header_ids[m.purchase_order_id],
+                snapshots[m.purchase_order_id],
+                m.updated_at,
+            )
+            for m in todo
+        ],
+    )
+    created = sum(1 for m in todo if m.purchase_order_id not in links)
+    return write_counts(len(todo), len(records), created)
