@@ -1,0 +1,118 @@
+"""Pull the organisation's currencies into ``currency`` rows.
+
+Two unpaged calls: the organisation (for its base currency) and its
+currencies. Each currency is compared with its row and only differences are
+written; the base currency is the home one, at ``rate_to_home`` 1. The rate
+columns of the other currencies belong to the exchange-rates refresh
+(``engine.rates``), which runs right after this step. With the option
+``import_currencies`` off the pass skips both and makes no call for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Table, select, update
+
+from xerodesk.domain.sync import Counts, EntityKind
+from xerodesk.engine.cursors import WalkPlan
+from xerodesk.engine.pull import PageOutcome, WriteContext
+from xerodesk.engine.steps.common import report_malformed, resolve_malformed
+from xerodesk.errors import MalformedRecordError
+from xerodesk.mapping.currencies import (
+    XERO_OWNED_CURRENCY_COLUMNS,
+    home_currency_of,
+    map_currencies,
+    map_currency,
+)
+from xerodesk.store.models import Currency
+from xerodesk.store.upsert import bulk_upsert
+from xerodesk.xero.client import XeroClient
+from xerodesk.xero.paging import Page
+
+CURRENCIES: Table = Currency.__table__  # type: ignore[assignment]
+ENTITY = EntityKind.CURRENCIES.value
+ORGANISATION_KEY = "organisation"
+
+
+@dataclass
+class CurrenciesStep:
+    """The organisation's base currency, then its currencies (one page)."""
+
+    entity: EntityKind = EntityKind.CURRENCIES
+    home: str | None = None
+    organisation_error: str | None = None
+
+    async def walk(self, client: XeroClient, plan: WalkPlan) -> AsyncIterator[Page]:
+        organisation = await client.organisation()
+        try:
+            self.home = home_currency_of(organisation)
+        except MalformedRecordError as error:
+            self.organisation_error = str(error)
+        async for page in client.currencies():
+            yield page
+
+    def write_page(self, connection: Connection, page: Page, context: WriteContext) -> PageOutcome:
+        if self.home is None:
+            reason = self.organisation_error or "the organisation has no base currency"
+            report_malformed(connection, ENTITY, [(ORGANISATION_KEY, reason)], context.run_id)
+            return PageOutcome(Counts(skipped=len(page.records)))
+        resolve_malformed(connection, ENTITY, [ORGANISATION_KEY])
+        try:
+            rows = map_currencies(page.records, self.home)
+        except MalformedRecordError:
+            rows = _map_each(connection, page.records, self.home, context.run_id)
+        return PageOutcome(write_currencies(connection, rows))
+
+
+def _map_each(
+    connection: Connection, records: Sequence[Mapping[str, Any]], home: str, run_id: int | None
+) -> list[dict[str, Any]]:
+    """The currencies that map, one by one; the others go to review."""
+    rows: list[dict[str, Any]] = []
+    failed: list[tuple[str | None, str]] = []
+    for record in records:
+        try:
+            rows.append(map_currency(record, home))
+        except MalformedRecordError as error:
+            code = record.get("Code") if isinstance(record, Mapping) else None
+            failed.append((code if isinstance(code, str) else None, str(error)))
+    report_malformed(connection, ENTITY, failed, run_id)
+    unique = {row["code"]: row for row in rows}
+    if home not in unique:
+        unique[home] = map_currency({"Code": home}, home)
+    return list(unique.values())
+
+
+def write_currencies(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> Counts:
+    """Insert new currencies, update changed ones; the home one at rate 1."""
+    existing = {
+        code: (description, bool(is_home), rate)
+        for code, description, is_home, rate in connection.execute(
+            select(
+                CURRENCIES.c.code,
+                CURRENCIES.c.description,
+                CURRENCIES.c.is_home,
+                CURRENCIES.c.rate_to_home,
+            )
+        )
+    }
+    todo = [
+        row
+        for row in rows
+        if row["code"] not in existing
+        or existing[row["code"]][:2] != (row["description"], row["is_home"])
+    ]
+    if todo:
+        owned = [c for c in XERO_OWNED_CURRENCY_COLUMNS if c != "code"]
+        bulk_upsert(connection, CURRENCIES, [dict(row) for row in todo], ["code"], update=owned)
+    home = [row["code"] for row in rows if row["is_home"]]
+    if home and (home[0] not in existing or existing[home[0]][2] != Decimal(1)):
+        connection.execute(
+            update(CURRENCIES).where(CURRENCIES.c.code == home[0]).values(rate_to_home=Decimal(1))
+        )
+    created = sum(1 for row in todo if row["code"] not in existing)
+    return Counts(created=created, updated=len(todo) - created, unchanged=len(rows) - len(todo))
