@@ -1,9 +1,17 @@
 """A sync pass: pull every chosen entity in dependency order, with its refreshes.
 
-Each entity's incremental walk comes first; then what modified-since cannot
-see, on a schedule: a full re-read of contacts (balances and customer or
-supplier flags change in Xero without bumping UpdatedDateUTC), the stock of
-tracked items on every pass, and a sweep of every item to find deletions.
+The order is ``PULL_ORDER``: tax rates and currencies (with exchange rates),
+then contacts and items, then invoices, credit notes and purchase orders, so
+documents find the rows they link to. Around the walks, what modified-since
+cannot see, on a schedule: a full re-read of contacts (balances and customer
+or supplier flags change in Xero without bumping UpdatedDateUTC), the stock
+of tracked items on every pass, and a sweep of every item to find deletions.
+
+After the contacts and items, links that documents of earlier passes could
+not fill yet (their contact or item was not in the CRM) are filled. After the
+invoices and credit notes, the balances of the contacts they touched are
+re-read by id. At the end, ``on_order``/``allocated`` are derived from the
+documents when the option says so.
 """
 
 from __future__ import annotations
@@ -16,10 +24,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, func, select
 
 from xerodesk.domain.sync import PULL_ORDER, Counts, EntityKind, Phase, ProgressEvent, ProgressSink
+from xerodesk.engine.backfill import fill_missing_links
+from xerodesk.engine.balances import refresh_balances
+from xerodesk.engine.commitments import derive_stock_commitments
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.display import rederive_display_descriptions
-from xerodesk.engine.pull import PullResult, WriteContext, run_pull
+from xerodesk.engine.pull import PullResult, PullStep, WriteContext, run_pull
+from xerodesk.engine.rates import RatesProviderFactory, default_provider, rates_url, refresh_rates
 from xerodesk.engine.steps.contacts import ContactsStep
+from xerodesk.engine.steps.credit_notes import CreditNotesStep
+from xerodesk.engine.steps.currencies import CurrenciesStep
+from xerodesk.engine.steps.invoices import InvoicesStep
 from xerodesk.engine.steps.items import (
     ItemsStep,
     all_items,
@@ -27,6 +42,8 @@ from xerodesk.engine.steps.items import (
     tracked_items,
     write_item_page,
 )
+from xerodesk.engine.steps.purchase_orders import PurchaseOrdersStep
+from xerodesk.engine.steps.tax_rates import TaxRatesStep
 from xerodesk.errors import DailyLimitReachedError, XerodeskError
 from xerodesk.store.options import Options
 from xerodesk.store.state import finish_run, load_cursor, save_cursor, start_run
@@ -40,7 +57,10 @@ log = logging.getLogger(__name__)
 #: how often contacts are re-read whole, for balances and flags
 CONTACT_REFRESH = timedelta(hours=1)
 
-IMPLEMENTED: tuple[EntityKind, ...] = (EntityKind.CONTACTS, EntityKind.ITEMS)
+#: entities whose rows documents link to
+MASTER_DATA = (EntityKind.CONTACTS, EntityKind.ITEMS)
+#: documents that move contacts' balances
+SALES_DOCUMENTS = (EntityKind.INVOICES, EntityKind.CREDIT_NOTES)
 
 
 @dataclass(frozen=True)
@@ -67,6 +87,23 @@ class PassReport:
         return total
 
 
+@dataclass
+class PassState:
+    """What one pass knows as it goes."""
+
+    options: Options
+    request: PassRequest
+    run_id: int
+    report: PassReport
+    #: ContactIDs of the sales documents this pass wrote
+    touched_contacts: set[str] = field(default_factory=set)
+    #: this pass read every contact (balances are fresh)
+    contacts_read_whole: bool = False
+
+
+Handler = Callable[[PassState], Awaitable[PullResult]]
+
+
 def _open_review_count(connection: Connection) -> int:
     query = select(func.count()).select_from(ReviewItem).where(ReviewItem.resolved_at.is_(None))
     return int(connection.scalar(query) or 0)
@@ -76,13 +113,30 @@ def _due(last: datetime | None, interval: timedelta, now: datetime) -> bool:
     return last is None or now - last >= interval
 
 
-class PassRunner:
-    """Runs passes for one organisation into one database."""
+def _last_of(group: tuple[EntityKind, ...], only: tuple[EntityKind, ...]) -> EntityKind | None:
+    chosen = [entity for entity in only if entity in group]
+    return chosen[-1] if chosen else None
 
-    def __init__(self, client: XeroClient, db: DbWorker, progress: ProgressSink | None = None):
+
+class PassRunner:
+    """Runs passes for one organisation into one database.
+
+    ``rates`` makes the exchange-rates provider for a feed URL (default: the
+    ECB daily XML reader).
+    """
+
+    def __init__(
+        self,
+        client: XeroClient,
+        db: DbWorker,
+        progress: ProgressSink | None = None,
+        *,
+        rates: RatesProviderFactory | None = None,
+    ):
         self.client = client
         self.db = db
         self.progress: ProgressSink = progress or (lambda _event: None)
+        self.rates = rates or default_provider
 
     async def run(self, request: PassRequest) -> PassReport:
         run_id = await self.db.write(start_run, request.trigger)
@@ -91,11 +145,13 @@ class PassRunner:
         calls_before = self.client.usage().calls
         try:
             options = await self.db.read(Options.load)
-            for entity in request.only:
-                handler = self._handlers().get(entity)
-                if handler is None:
-                    continue
-                report.entities[entity.value] = await handler(options, request, run_id)
+            state = PassState(options, request, run_id, report)
+            await self._run_entities(state)
+            await self.db.write(
+                derive_stock_commitments,
+                options.derive_stock_commitments,
+                options.default_warehouse_code,
+            )
             report.outcome = "ok"
         except DailyLimitReachedError as error:
             report.outcome, report.message = "day_limit", str(error)
@@ -111,47 +167,87 @@ class PassRunner:
             await self.db.write(finish_run, run_id, outcome, report.calls, report.message)
         return report
 
-    def _handlers(
-        self,
-    ) -> dict[EntityKind, Callable[[Options, PassRequest, int], Awaitable[PullResult]]]:
-        return {EntityKind.CONTACTS: self._contacts, EntityKind.ITEMS: self._items}
+    async def _run_entities(self, state: PassState) -> None:
+        handlers = self._handlers()
+        only = state.request.only
+        for entity in only:
+            handler = handlers.get(entity)
+            if handler is None:
+                continue
+            state.report.entities[entity.value] = await handler(state)
+            if entity is _last_of(MASTER_DATA, only):
+                filled = await self.db.write(fill_missing_links)
+                log.debug("filled %d links to new contacts and items", filled)
+            if entity is _last_of(SALES_DOCUMENTS, only):
+                await self._refresh_balances(state)
 
-    async def _contacts(self, options: Options, request: PassRequest, run_id: int) -> PullResult:
+    def _handlers(self) -> dict[EntityKind, Handler]:
+        return {
+            EntityKind.TAX_RATES: self._tax_rates,
+            EntityKind.CURRENCIES: self._currencies,
+            EntityKind.CONTACTS: self._contacts,
+            EntityKind.ITEMS: self._items,
+            EntityKind.INVOICES: self._invoices,
+            EntityKind.CREDIT_NOTES: self._credit_notes,
+            EntityKind.PURCHASE_ORDERS: self._purchase_orders,
+        }
+
+    async def _pull(self, step: PullStep, state: PassState, *, full: bool = False) -> PullResult:
+        return await run_pull(
+            step,
+            self.client,
+            self.db,
+            state.options,
+            full=full or state.request.full,
+            run_id=state.run_id,
+            progress=self.progress,
+        )
+
+    # -- reference data -------------------------------------------------------
+
+    async def _tax_rates(self, state: PassState) -> PullResult:
+        return await self._pull(TaxRatesStep(), state)
+
+    async def _currencies(self, state: PassState) -> PullResult:
+        """Currencies, then exchange rates; neither (and no call) when the option is off."""
+        if not state.options.import_currencies:
+            result = PullResult(EntityKind.CURRENCIES)
+            self.progress(
+                ProgressEvent(result.entity.value, Phase.DONE, message="import_currencies is off")
+            )
+            return result
+        result = await self._pull(CurrenciesStep(), state)
+        url = rates_url(state.options.rates_source_url, self.client.endpoints)
+        self.progress(ProgressEvent(result.entity.value, Phase.REFRESHING, message="rates"))
+        applied = await refresh_rates(
+            self.db, self.rates(url), url, run_id=state.run_id, force=state.request.full
+        )
+        if applied.fetched:
+            log.info("exchange rates of %s: %d currencies updated", applied.as_of, applied.updated)
+        return result
+
+    # -- master data ----------------------------------------------------------
+
+    async def _contacts(self, state: PassState) -> PullResult:
         step = ContactsStep()
         cursor = await self.db.read(load_cursor, step.entity.value)
         now = utcnow()
         refresh = _due(cursor.last_refresh_at, CONTACT_REFRESH, now)
-        result = await run_pull(
-            step,
-            self.client,
-            self.db,
-            options,
-            full=request.full or refresh,
-            run_id=run_id,
-            progress=self.progress,
-        )
-        if refresh or request.full:
+        result = await self._pull(step, state, full=refresh)
+        if refresh or state.request.full:
             await self.db.write(save_cursor, step.entity.value, last_refresh_at=now)
-        await self.db.write(rederive_display_descriptions, options.display_account_number)
+            state.contacts_read_whole = True
+        await self.db.write(rederive_display_descriptions, state.options.display_account_number)
         return result
 
-    async def _items(self, options: Options, request: PassRequest, run_id: int) -> PullResult:
+    async def _items(self, state: PassState) -> PullResult:
         step = ItemsStep()
-        result = await run_pull(
-            step,
-            self.client,
-            self.db,
-            options,
-            full=request.full,
-            run_id=run_id,
-            progress=self.progress,
-        )
-        context = WriteContext(step.entity, run_id, options, True)
+        result = await self._pull(step, state)
+        context = WriteContext(step.entity, state.run_id, state.options, True)
         cursor = await self.db.read(load_cursor, step.entity.value)
         now = utcnow()
-        sweep = request.full or _due(
-            cursor.last_reconcile_at, timedelta(hours=options.reconcile_interval_hours), now
-        )
+        interval = timedelta(hours=state.options.reconcile_interval_hours)
+        sweep = state.request.full or _due(cursor.last_reconcile_at, interval, now)
         self.progress(ProgressEvent(step.entity.value, Phase.REFRESHING))
         source = all_items(self.client) if sweep else tracked_items(self.client)
         async for page in source:
@@ -160,6 +256,39 @@ class PassRunner:
         if sweep:
             await self.db.write(save_cursor, step.entity.value, last_reconcile_at=now)
         return result
+
+    # -- documents ------------------------------------------------------------
+
+    async def _invoices(self, state: PassState) -> PullResult:
+        step = InvoicesStep()
+        result = await self._pull(step, state)
+        state.touched_contacts |= step.touched
+        return result
+
+    async def _credit_notes(self, state: PassState) -> PullResult:
+        step = CreditNotesStep()
+        result = await self._pull(step, state)
+        state.touched_contacts |= step.touched
+        return result
+
+    async def _purchase_orders(self, state: PassState) -> PullResult:
+        return await self._pull(PurchaseOrdersStep(), state)
+
+    async def _refresh_balances(self, state: PassState) -> None:
+        """Balances of the contacts this pass's sales documents touched (see ``balances``)."""
+        if state.contacts_read_whole or not state.touched_contacts:
+            return
+        entity = EntityKind.CONTACTS
+        self.progress(ProgressEvent(entity.value, Phase.REFRESHING, message="balances"))
+        refreshed = await refresh_balances(
+            self.client, self.db, state.touched_contacts, state.options, state.run_id
+        )
+        result = state.report.entities.setdefault(entity.value, PullResult(entity))
+        written = refreshed.counts.created + refreshed.counts.updated
+        result.counts += Counts(updated=written, skipped=refreshed.counts.skipped)
+        result.calls += refreshed.calls
+        if written:
+            await self.db.write(fill_missing_links)
 
 
 def _write_refresh_page(
