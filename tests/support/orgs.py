@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 STAMP = "/Date(1767225600000+0000)/"  # 2026-01-01T00:00:00Z
@@ -192,3 +193,288 @@ def master_org() -> dict[str, Any]:
             {"Code": "EUR", "Description": "Euro"},
         ],
     }
+
+
+# --- documents, tax rates and currencies --------------------------------------
+
+GBP_ONLY = "dddddddd-dddd-4ddd-8ddd-dddddddddddd"  # a customer invoiced only in EUR
+
+
+def uid(kind: int, number: int) -> str:
+    """A stable GUID: ``kind`` tells documents (1), lines (2), … apart."""
+    return f"{kind:08x}-0000-4000-8000-{number:012x}"
+
+
+def ms_date(day: str) -> str:
+    """``2026-03-01`` → ``/Date(…+0000)/`` (midnight UTC)."""
+    moment = datetime.fromisoformat(day).replace(tzinfo=UTC)
+    return f"/Date({int(moment.timestamp() * 1000)}+0000)/"
+
+
+def doc_line(number: int, description: str, **fields: Any) -> dict[str, Any]:
+    """A document line with a fixed LineItemID (the sandbox keeps the lines it is given)."""
+    record: dict[str, Any] = {
+        "LineItemID": uid(2, number),
+        "Description": description,
+        "AccountCode": "200",
+        "TaxType": "OUTPUT2",
+    }
+    record.update(fields)
+    return record
+
+
+def invoice(
+    number: int, contact_id: str, status: str, lines: list[dict[str, Any]], **fields: Any
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "Type": "ACCREC",
+        "InvoiceID": uid(1, number),
+        "InvoiceNumber": f"INV-{number:04d}",
+        "Contact": {"ContactID": contact_id},
+        "Date": ms_date("2026-03-01"),
+        "DueDate": ms_date("2026-03-31"),
+        "Status": status,
+        "LineAmountTypes": "Exclusive",
+        "LineItems": lines,
+        "CurrencyCode": "GBP",
+        "CurrencyRate": 1,
+        "UpdatedDateUTC": STAMP,
+    }
+    record.update(fields)
+    return record
+
+
+def credit_note(
+    number: int, contact_id: str, status: str, lines: list[dict[str, Any]], **fields: Any
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "Type": "ACCRECCREDIT",
+        "CreditNoteID": uid(3, number),
+        "CreditNoteNumber": f"CN-{number:04d}",
+        "Contact": {"ContactID": contact_id},
+        "Date": ms_date("2026-03-05"),
+        "Status": status,
+        "LineAmountTypes": "Exclusive",
+        "LineItems": lines,
+        "CurrencyCode": "GBP",
+        "CurrencyRate": 1,
+        "UpdatedDateUTC": STAMP,
+    }
+    record.update(fields)
+    return record
+
+
+def purchase_order(
+    number: int, contact_id: str, status: str, lines: list[dict[str, Any]], **fields: Any
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "PurchaseOrderID": uid(4, number),
+        "PurchaseOrderNumber": f"PO-{number:04d}",
+        "Contact": {"ContactID": contact_id},
+        "Date": ms_date("2026-02-01"),
+        "DeliveryDate": ms_date("2026-02-14"),
+        "Reference": f"Order {number}",
+        "Status": status,
+        "LineAmountTypes": "Exclusive",
+        "LineItems": lines,
+        "CurrencyCode": "GBP",
+        "UpdatedDateUTC": STAMP,
+    }
+    record.update(fields)
+    return record
+
+
+def widget_line(number: int, quantity: int, **fields: Any) -> dict[str, Any]:
+    return doc_line(
+        number, "Widget", ItemCode="WIDGET-1", Quantity=quantity, UnitAmount=19.99, **fields
+    )
+
+
+def tax_rate(
+    tax_type: str, name: str, rate: float, status: str = "ACTIVE", **flags: bool
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "Name": name,
+        "TaxType": tax_type,
+        "Status": status,
+        "ReportTaxType": "OUTPUT",
+        "EffectiveRate": rate,
+        "DisplayTaxRate": rate,
+        "TaxComponents": [
+            {"Name": "VAT", "Rate": rate, "IsCompound": False, "IsNonRecoverable": False}
+        ],
+    }
+    record.update(flags)
+    return record
+
+
+# invoice numbers by case (InvoiceID = uid(1, n))
+INV_AUTHORISED, INV_PAID, INV_DRAFT, INV_SUBMITTED = 1, 2, 3, 4
+INV_DELETED, INV_VOIDED, INV_ZERO, INV_EURO, INV_FROM_QUOTE = 5, 6, 7, 8, 9
+BILL = 50
+# credit note numbers (CreditNoteID = uid(3, n))
+CN_AUTHORISED, CN_PAID, CN_VOIDED, CN_DELETED, CN_SUPPLIER = 1, 2, 3, 4, 50
+# purchase order numbers (PurchaseOrderID = uid(4, n))
+PO_AUTHORISED, PO_BILLED, PO_DELETED, PO_DRAFT = 1, 2, 3, 4
+
+
+def _invoices() -> list[dict[str, Any]]:
+    service = "SERVICE-1"
+    return [
+        invoice(
+            INV_AUTHORISED,
+            ACME,
+            "AUTHORISED",
+            [
+                widget_line(101, 3),
+                doc_line(102, "Site survey", Quantity=2, UnitAmount=150, AccountCode="260"),
+            ],
+            Reference="PO 4471",
+            DueDate=ms_date("2026-04-15"),
+        ),
+        invoice(
+            INV_PAID,
+            ACME,
+            "PAID",
+            [doc_line(201, "Consulting", ItemCode=service, Quantity=4, UnitAmount=100)],
+            AmountPaid=480,
+            FullyPaidOnDate=ms_date("2026-03-20"),
+        ),
+        invoice(
+            INV_DRAFT,
+            BOTH,
+            "DRAFT",
+            [widget_line(301, 5), doc_line(302, "Fitting", Quantity=1, UnitAmount=60)],
+            LineAmountTypes="Inclusive",
+        ),
+        invoice(
+            INV_SUBMITTED,
+            BOTH,
+            "SUBMITTED",
+            [widget_line(401, 2, TaxType="NONE")],
+            LineAmountTypes="NoTax",
+        ),
+        invoice(INV_DELETED, ACME, "DELETED", [widget_line(501, 7)]),
+        invoice(
+            INV_VOIDED, BOTH, "VOIDED", [doc_line(601, "Cancelled", Quantity=1, UnitAmount=999)]
+        ),
+        invoice(
+            INV_ZERO,
+            ACME,
+            "AUTHORISED",
+            [doc_line(701, "Goodwill visit", Quantity=1, UnitAmount=0)],
+        ),
+        invoice(
+            INV_EURO,
+            GBP_ONLY,
+            "AUTHORISED",
+            [doc_line(801, "Export order", Quantity=10, UnitAmount=12, TaxType="NONE")],
+            CurrencyCode="EUR",
+            CurrencyRate=1.2,
+            LineAmountTypes="NoTax",
+        ),
+        invoice(
+            INV_FROM_QUOTE,
+            ACME,
+            "DRAFT",
+            [widget_line(901, 1)],
+            Reference="Q-1001",
+        ),
+        {
+            **invoice(
+                BILL, SUPPLIER, "AUTHORISED", [doc_line(5001, "Parts", Quantity=1, UnitAmount=40)]
+            ),
+            "Type": "ACCPAY",
+            "InvoiceNumber": "SUPP-77",
+        },
+    ]
+
+
+def _credit_notes() -> list[dict[str, Any]]:
+    return [
+        credit_note(
+            CN_AUTHORISED,
+            ACME,
+            "AUTHORISED",
+            [widget_line(1101, 1), doc_line(1102, "Restocking", Quantity=1, UnitAmount=-5)],
+            Reference="RMA 12",
+        ),
+        credit_note(
+            CN_PAID,
+            BOTH,
+            "PAID",
+            [doc_line(1201, "Refund", Quantity=1, UnitAmount=30)],
+            FullyPaidOnDate=ms_date("2026-03-10"),
+        ),
+        credit_note(
+            CN_VOIDED, ACME, "VOIDED", [doc_line(1301, "Mistake", Quantity=1, UnitAmount=70)]
+        ),
+        credit_note(
+            CN_DELETED, BOTH, "DELETED", [doc_line(1401, "Draft gone", Quantity=1, UnitAmount=15)]
+        ),
+        {
+            **credit_note(
+                CN_SUPPLIER,
+                SUPPLIER,
+                "AUTHORISED",
+                [doc_line(5101, "Supplier refund", Quantity=1, UnitAmount=20)],
+            ),
+            "Type": "ACCPAYCREDIT",
+        },
+    ]
+
+
+def _purchase_orders() -> list[dict[str, Any]]:
+    def po_line(number: int, quantity: int) -> dict[str, Any]:
+        return doc_line(
+            number,
+            "Widget (supplier pack)",
+            ItemCode="WIDGET-1",
+            Quantity=quantity,
+            UnitAmount=4.25,
+            AccountCode="300",
+            TaxType="INPUT2",
+        )
+
+    return [
+        purchase_order(
+            PO_AUTHORISED, SUPPLIER, "AUTHORISED", [po_line(2101, 10), po_line(2102, 5)]
+        ),
+        purchase_order(PO_BILLED, SUPPLIER, "BILLED", [po_line(2201, 20)]),
+        purchase_order(PO_DELETED, SUPPLIER, "DELETED", [po_line(2301, 30)]),
+        purchase_order(PO_DRAFT, BOTH, "DRAFT", [po_line(2401, 2)]),
+    ]
+
+
+def documents_org() -> dict[str, Any]:
+    """``master_org`` plus documents, tax rates and currencies covering every row of
+    the Sales orders and invoices, Credit notes, Purchase orders and Tax rates and
+    currencies sections, with an ACCPAY bill and an ACCPAYCREDIT that must stay out."""
+    org = master_org()
+    org["Contacts"].append(contact(GBP_ONLY, "Euro Imports GmbH", DefaultCurrency="EUR"))
+    org["Invoices"] = _invoices()
+    org["CreditNotes"] = _credit_notes()
+    org["PurchaseOrders"] = _purchase_orders()
+    org["TaxRates"] = [
+        *org["TaxRates"],
+        tax_rate("NONE", "No VAT", 0.0),
+        tax_rate("TAX001", "Old standard rate", 17.5, "DELETED", CanApplyToRevenue=True),
+        tax_rate(
+            "TAX002",
+            "Old reduced rate",
+            8.0,
+            "ARCHIVED",
+            CanApplyToRevenue=True,
+            CanApplyToExpenses=True,
+        ),
+        tax_rate(
+            "GSTONIMPORTS",
+            "Import VAT",
+            20.0,
+            CanApplyToRevenue=False,
+            CanApplyToExpenses=False,
+            CanApplyToLiabilities=True,
+        ),
+    ]
+    org["Currencies"] = [*org["Currencies"], {"Code": "USD", "Description": "US Dollar"}]
+    return org
