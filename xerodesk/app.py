@@ -6,7 +6,9 @@ what it built, so the CLI, the GUI and tests compose the same parts.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from xerodesk.domain.sync import ProgressSink, parse_entities
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.passes import PassReport, PassRequest, PassRunner
 from xerodesk.errors import ConfigurationError
-from xerodesk.logsetup import configure_logging
+from xerodesk.logsetup import configure_logging, register_secret
 from xerodesk.paths import AppPaths, app_paths
 from xerodesk.store import migrate
 from xerodesk.store.database import display_url, open_engine
@@ -100,3 +102,41 @@ async def run_sync_pass(settings: SyncSettings, progress: ProgressSink | None = 
     finally:
         db.close()
         engine.dispose()
+
+
+DEMO_CLIENT_ID = "xerodesk-demo"
+
+
+async def run_demo_pass(
+    paths: AppPaths, progress: ProgressSink | None = None, size: str = "demo"
+) -> tuple[str, PassReport]:
+    """The zero-set-up experience, headless: the built-in sandbox + the local SQLite file.
+
+    Starts the sandbox with a generated demo organisation on a free loopback
+    port, migrates (or reuses) the default database, runs one full pass and
+    stops the sandbox. Returns the database URL and the pass report.
+    """
+    from xerodesk.sandbox.server import SandboxServer
+    from xerodesk.sandbox.state import SandboxOptions
+
+    url = database_url(None, paths)
+    upgrade_database(url)
+    server = SandboxServer(SandboxOptions(generate=size, seed=1, rate_limits="real"))
+    await asyncio.to_thread(server.start)
+    try:
+        secret = secrets.token_urlsafe(16)
+        register_secret(secret)
+        env = {"XERODESK_CLIENT_ID": DEMO_CLIENT_ID, "XERODESK_CLIENT_SECRET": secret}
+        engine = open_database(url)
+        db = DbWorker(engine)
+        try:
+            client = await open_client(xero_url=server.base_url, env=env)
+            async with client:
+                runner = PassRunner(client, db, progress)
+                report = await runner.run(PassRequest(trigger="demo", full=True))
+        finally:
+            db.close()
+            engine.dispose()
+    finally:
+        await asyncio.to_thread(server.stop)
+    return display_url(url), report

@@ -330,16 +330,19 @@ def _pass_summary(report: PassReport) -> str:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    import asyncio
+
     from xerodesk import app
+    from xerodesk.termprogress import TerminalProgress
 
     paths = app.setup(args.debug)
-    url = app.database_url(None, paths)
-    result = app.upgrade_database(url)
-    print(f"Demo CRM database ready: {result.url} (schema revision {result.after})")
     if not args.headless:
         raise NotBuiltYetError("the desktop app is not built yet; try 'xerodesk demo --headless'")
-    print("The sync engine is not built yet: nothing was synced.")
-    return EXIT_OK
+    print("Starting the Xero sandbox with a demo organisation…", flush=True)
+    url, report = asyncio.run(app.run_demo_pass(paths, TerminalProgress()))
+    print(f"Demo CRM database: {url}")
+    print(_pass_summary(report))
+    return EXIT_REVIEW if report.new_review_items else EXIT_OK
 
 
 def _not_built(what: str) -> Handler:

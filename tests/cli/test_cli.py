@@ -135,3 +135,16 @@ def test_history_of_an_unknown_record(tmp_path: Path) -> None:
     result = run("history", "sales_ledger:42", home=tmp_path)
     assert result.returncode == 0
     assert "no history for sales_ledger:42" in result.stdout
+
+
+def test_demo_headless_syncs_the_demo_company(tmp_path: Path) -> None:
+    result = run("demo", "--headless", home=tmp_path)
+    assert result.returncode in (0, 1), result.stderr
+    assert "Demo CRM database: sqlite:///" in result.stdout
+    assert "Run 1: ok" in result.stdout
+    db = sqlite3.connect(tmp_path / "data" / "xerodesk.db")
+    for table in ("company", "sales_ledger", "product", "sales_order_header", "vat_code"):
+        assert db.execute(f"select count(*) from {table}").fetchone()[0] > 0, table
+    again = run("demo", "--headless", home=tmp_path)
+    assert again.returncode in (0, 1), again.stderr
+    assert "Run 2: ok" in again.stdout
