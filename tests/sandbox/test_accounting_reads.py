@@ -50,6 +50,9 @@ def test_default_and_clamped_page_sizes(api: SandboxApi) -> None:
     assert body["pagination"] == {"page": 1, "pageSize": 100, "pageCount": 10, "itemCount": 1000}
     big = api.get("/Invoices", params={"page": 1, "pageSize": 5000}).json()
     assert big["pagination"]["pageSize"] == 1000 and len(big["Invoices"]) == 1000
+    assert big["Warnings"] == [{"Message": "The page size was reduced to the maximum of 1000."}]
+    assert list(big)[4:] == ["pagination", "Warnings", "Invoices"]
+    assert "Warnings" not in body
     tiny = api.get("/Invoices", params={"page": 1, "pageSize": 0}).json()
     assert tiny["pagination"]["pageSize"] == 1
 

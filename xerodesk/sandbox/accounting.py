@@ -89,9 +89,11 @@ def records_response(
     entries: list[Entry],
     view: View,
     pagination: dict[str, int] | None = None,
+    warnings: tuple[str, ...] = (),
 ) -> Response:
     """The envelope with the rendered records; streamed when it is long."""
-    correlation, head = envelope_head(request, store, pagination=pagination)
+    notes = [{"Message": m} for m in warnings] or None
+    correlation, head = envelope_head(request, store, pagination=pagination, Warnings=notes)
     renderer = Renderer(store, view)
     if len(entries) < STREAM_AT:
         head[kind.name] = [renderer.render(kind, e) for e in entries]
@@ -121,7 +123,9 @@ def list_handler(kind: Kind) -> Handler:
             return json_response(error_body(16, "QueryParseException", str(problem)), 400)
         entries = await run_in_threadpool(select, store, kind, query)
         page = page_of(entries, query)
-        return records_response(request, store, kind, page.entries, query.view, page.pagination)
+        return records_response(
+            request, store, kind, page.entries, query.view, page.pagination, query.warnings
+        )
 
     return handle
 

@@ -1,7 +1,8 @@
 """Collection GETs: query parameters, filtering, ordering and paging.
 
 - ``page``/``pageSize``: pages of ``pageSize`` (default 100, clamped to
-  1..1000); a page past the end is empty; without ``page`` everything comes
+  1..1000, with a ``Warnings`` entry when a larger size was asked for); a
+  page past the end is empty; without ``page`` everything comes
   back (in the ``LIST`` view). Endpoints Xero does not page ignore both.
 - ``If-Modified-Since``: records whose ``UpdatedDateUTC`` is after the header
   time cut to the second (Xero compares at one-second precision), on the
@@ -67,6 +68,7 @@ class ListQuery:
     where: Predicate | None
     order: tuple[OrderKey, ...]
     modified_after_ms: int | None
+    warnings: tuple[str, ...] = ()
 
 
 def _csv(value: str | None) -> set[str] | None:
@@ -112,6 +114,9 @@ def parse_list_query(
     since = wire.parse_if_modified_since(modified_since) if kind.modified_since else None
     since_ms = wire.to_ms(since.replace(microsecond=0)) if since else None
     filters = _filters(kind, p)
+    warnings: tuple[str, ...] = ()
+    if kind.paged and page is not None and size > MAX_PAGE_SIZE:
+        warnings = (f"The page size was reduced to the maximum of {MAX_PAGE_SIZE}.",)
     key = (kind.name, where_text, p.get("order"), since_ms, summary, tuple(sorted(filters.items())))
     return ListQuery(
         page=max(page, 1) if page is not None else None,
@@ -121,6 +126,7 @@ def parse_list_query(
         where=where,
         order=order,
         modified_after_ms=since_ms,
+        warnings=warnings,
     )
 
 
