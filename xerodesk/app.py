@@ -16,7 +16,9 @@ from sqlalchemy import Engine
 
 from xerodesk.domain.sync import ProgressSink, parse_entities
 from xerodesk.engine.dbworker import DbWorker
+from xerodesk.engine.lock import RunnerLock, runner_identity
 from xerodesk.engine.passes import PassReport, PassRequest, PassRunner
+from xerodesk.engine.service import ServiceStats, SyncService
 from xerodesk.errors import ConfigurationError
 from xerodesk.logsetup import configure_logging, register_secret
 from xerodesk.paths import AppPaths, app_paths
@@ -140,3 +142,25 @@ async def run_demo_pass(
     finally:
         await asyncio.to_thread(server.stop)
     return display_url(url), report
+
+
+async def run_watch(
+    settings: SyncSettings, stop: asyncio.Event, progress: ProgressSink | None = None
+) -> ServiceStats:
+    """``xerodesk sync --watch``: scheduled passes and pushes until ``stop`` is set."""
+    engine = open_database(settings.db_url)
+    db = DbWorker(engine)
+    try:
+        with engine.connect() as connection:
+            budget = Options.load(connection).daily_call_budget
+        client = await open_client(
+            xero_url=settings.xero_url, time_scale=settings.time_scale, daily_limit=budget
+        )
+        async with client:
+            runner = PassRunner(client, db, progress)
+            lock = RunnerLock(engine, runner_identity("xerodesk-watch"))
+            service = SyncService(runner, db, lock, progress=progress)
+            return await service.run(stop)
+    finally:
+        db.close()
+        engine.dispose()

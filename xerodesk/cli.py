@@ -19,6 +19,7 @@ from xerodesk.errors import ConfigurationError, NotBuiltYetError, XerodeskError,
 from xerodesk.logsetup import FILE_ONLY, redact
 
 if TYPE_CHECKING:
+    from xerodesk import app as app_module
     from xerodesk.engine.passes import PassReport
 
 log = logging.getLogger("xerodesk.cli")
@@ -281,8 +282,6 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
     from xerodesk import app
 
-    if args.watch:
-        raise NotBuiltYetError("xerodesk sync --watch is not built yet")
     if args.dry_run:
         raise NotBuiltYetError("xerodesk sync --dry-run is not built yet")
     paths = app.setup(args.debug)
@@ -293,12 +292,34 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         only=args.only,
         time_scale=_time_scale(),
     )
+    if args.watch:
+        return asyncio.run(_watch(settings))
     report = asyncio.run(app.run_sync_pass(settings))
     print(_pass_summary(report))
     if report.outcome == "day_limit":
         print(f"xerodesk: {report.message}", file=sys.stderr)
         return EXIT_UNREACHABLE
     return EXIT_REVIEW if report.new_review_items else EXIT_OK
+
+
+async def _watch(settings: app_module.SyncSettings) -> int:
+    """Run until SIGTERM or SIGINT, then finish the page in hand and exit 0."""
+    import asyncio
+    import signal
+
+    from xerodesk import app
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    print("xerodesk: watching; stop with Ctrl+C or SIGTERM", file=sys.stderr, flush=True)
+    stats = await app.run_watch(settings, stop)
+    print(
+        f"xerodesk: stopped after {stats.passes} pass(es), {stats.pushes} push run(s)",
+        file=sys.stderr,
+    )
+    return EXIT_OK
 
 
 def _time_scale() -> float:

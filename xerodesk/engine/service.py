@@ -1,0 +1,164 @@
+"""The long-running sync: scheduled passes, immediate pushes, one runner per database.
+
+``SyncService.run(stop)`` takes the database's runner lease, then loops: a
+pass every ``sync_interval_minutes`` (read afresh each time, so a changed
+option applies at once), pushes as soon as the CRM has something to send,
+and a heartbeat on the lease. Setting ``stop`` cancels the work in hand at
+its next page boundary (the page being written is finished, never cut), then
+releases the lease.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
+
+from xerodesk.domain.sync import ProgressSink
+from xerodesk.engine.dbworker import DbWorker
+from xerodesk.engine.lock import RunnerBusyError, RunnerLock
+from xerodesk.engine.passes import PassReport, PassRequest, PassRunner
+from xerodesk.errors import DailyLimitReachedError, UnreachableError, XerodeskError
+from xerodesk.store.options import Options
+
+log = logging.getLogger(__name__)
+
+
+class Pusher(Protocol):
+    """What the service needs of the push side: notice work, then send it."""
+
+    async def pending(self) -> bool:
+        """Detect new CRM customers, products and confirmed orders; True if any wait."""
+        ...
+
+    async def push(self) -> None:
+        """Send what waits in the outbox."""
+        ...
+
+
+@dataclass
+class ServiceSettings:
+    poll_seconds: float = 1.0
+    heartbeat: timedelta = timedelta(seconds=30)
+    busy_retry: timedelta = timedelta(seconds=30)
+    retry_after_failure: timedelta = timedelta(minutes=1)
+
+
+@dataclass
+class ServiceStats:
+    passes: int = 0
+    pushes: int = 0
+    failures: int = 0
+    reports: list[PassReport] = field(default_factory=list)
+
+
+class SyncService:
+    """Runs passes and pushes until told to stop."""
+
+    def __init__(
+        self,
+        runner: PassRunner,
+        db: DbWorker,
+        lock: RunnerLock,
+        *,
+        pusher: Pusher | None = None,
+        settings: ServiceSettings | None = None,
+        progress: ProgressSink | None = None,
+        on_report: Callable[[PassReport], None] | None = None,
+    ) -> None:
+        self.runner = runner
+        self.db = db
+        self.lock = lock
+        self.pusher = pusher
+        self.settings = settings or ServiceSettings()
+        self.progress = progress
+        self.on_report = on_report
+        self.stats = ServiceStats()
+
+    async def run(self, stop: asyncio.Event) -> ServiceStats:
+        if not await self._take_lock(stop):
+            return self.stats
+        try:
+            await self._loop(stop)
+        finally:
+            await asyncio.to_thread(self.lock.release)
+        return self.stats
+
+    async def _take_lock(self, stop: asyncio.Event) -> bool:
+        while not stop.is_set():
+            try:
+                await asyncio.to_thread(self.lock.acquire)
+                return True
+            except RunnerBusyError as busy:
+                log.warning("%s; waiting for it to finish", busy)
+                await _wait(stop, self.settings.busy_retry.total_seconds())
+        return False
+
+    async def _loop(self, stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        next_pass = loop.time()
+        next_beat = loop.time() + self.settings.heartbeat.total_seconds()
+        while not stop.is_set():
+            now = loop.time()
+            if now >= next_pass:
+                delay = await self._guarded(stop, self._scheduled_pass())
+                next_pass = loop.time() + delay
+            elif self.pusher is not None:
+                await self._guarded(stop, self._push_if_pending())
+            if loop.time() >= next_beat:
+                await asyncio.to_thread(self.lock.heartbeat)
+                next_beat = loop.time() + self.settings.heartbeat.total_seconds()
+            wait = min(self.settings.poll_seconds, max(0.0, next_pass - loop.time()))
+            await _wait(stop, wait)
+
+    async def _guarded(self, stop: asyncio.Event, work: Awaitable[float | None]) -> float:
+        """Run ``work`` until done or until ``stop``; returns the delay it asks for."""
+        task = asyncio.ensure_future(work)
+        stopper = asyncio.ensure_future(stop.wait())
+        try:
+            done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if task not in done:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+                return 0.0
+            return task.result() or 0.0
+        finally:
+            stopper.cancel()
+
+    async def _scheduled_pass(self) -> float:
+        options = await self.db.read(Options.load)
+        interval = options.sync_interval_minutes * 60.0
+        try:
+            if self.pusher is not None:
+                await self._push_if_pending()
+            report = await self.runner.run(PassRequest(trigger="schedule"))
+        except DailyLimitReachedError as error:
+            log.warning("%s", error)
+            return error.retry_after or interval
+        except (UnreachableError, XerodeskError) as error:
+            self.stats.failures += 1
+            log.error("sync pass failed: %s", error)
+            return self.settings.retry_after_failure.total_seconds()
+        self.stats.passes += 1
+        self.stats.reports.append(report)
+        if self.on_report is not None:
+            self.on_report(report)
+        if report.outcome == "day_limit":
+            return interval
+        return interval
+
+    async def _push_if_pending(self) -> None:
+        assert self.pusher is not None
+        if await self.pusher.pending():
+            await self.pusher.push()
+            self.stats.pushes += 1
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
