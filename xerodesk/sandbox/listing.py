@@ -165,6 +165,8 @@ class Accessor:
 
     def __call__(self, path: str) -> Any:
         kind = self.collection.kind
+        if path == kind.key:
+            return self.entry.key
         if path in kind.index:
             return self.entry.index[kind.index.index(path)]
         if path.startswith("Contact.") and kind in (INVOICES, CREDIT_NOTES, PURCHASE_ORDERS):
