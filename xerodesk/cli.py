@@ -80,8 +80,9 @@ def _sandbox_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument(
         "--faults",
         metavar="SPEC",
-        help="inject faults, e.g. 500=0.02,503=0.02,timeout=0.01,reset=0.01,"
-        "storm429=0.01,lost=0.02,churn=0.05",
+        help="inject faults: KIND=P[:PARAM],...[,seed=N]; kinds 500, 503, "
+        "timeout[:seconds], reset, storm429[:burst], lost (the response of a committed "
+        "write), churn[:records] (edits while a client pages), e.g. 500=0.02,lost=0.01",
     )
     p.add_argument("--fault-seed", type=int, default=None, help="seed of the fault injector")
     p.add_argument("--client", metavar="ID:SECRET", help="accept only this client")
@@ -249,11 +250,9 @@ def _cmd_history(args: argparse.Namespace) -> int:
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
-    try:
-        from xerodesk.sandbox.server import serve
-        from xerodesk.sandbox.state import SandboxOptions
-    except ImportError:
-        raise NotBuiltYetError("xerodesk sandbox is not built yet") from None
+    from xerodesk.sandbox.server import serve
+    from xerodesk.sandbox.state import SandboxConfigError, SandboxOptions
+
     client = None
     if args.client:
         ident, sep, secret = args.client.partition(":")
@@ -273,7 +272,10 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
         clock_scale=args.clock_scale,
         daily_limit=args.daily_limit,
     )
-    serve(options)
+    try:
+        serve(options)
+    except SandboxConfigError as error:
+        raise ConfigurationError(str(error)) from None
     return EXIT_OK
 
 

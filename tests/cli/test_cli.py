@@ -148,3 +148,9 @@ def test_demo_headless_syncs_the_demo_company(tmp_path: Path) -> None:
     again = run("demo", "--headless", home=tmp_path)
     assert again.returncode in (0, 1), again.stderr
     assert "Run 2: ok" in again.stdout
+
+
+def test_sandbox_refuses_a_non_loopback_host(tmp_path: Path) -> None:
+    result = run("sandbox", "--host", "0.0.0.0", home=tmp_path)
+    assert result.returncode == 2
+    assert "loopback" in _one_line_error(result)
