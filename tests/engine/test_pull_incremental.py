@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, select
 
 from tests.support import orgs
 from tests.support.sandbox import TEST_CLIENT_ID, TEST_CLIENT_SECRET, RunningSandbox, start_sandbox
@@ -282,7 +282,7 @@ def test_cli_sync_only_contacts_and_items(tmp_path: Path) -> None:
         second = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
         assert second.returncode == 0, second.stderr
         bad = subprocess.run(
-            args[:-1] + ["contacts,widgets"], capture_output=True, text=True, env=env, timeout=300
+            [*args[:-1], "contacts,widgets"], capture_output=True, text=True, env=env, timeout=300
         )
         assert bad.returncode == 2 and "unknown entity widgets" in bad.stderr
     finally:
