@@ -12,7 +12,7 @@ A rates service that cannot be reached, or answers something unreadable,
 never fails the pass: the last rates stay, and a review item
 (``rates_unavailable``) says why until a later fetch succeeds. The feed
 changes once a day, so it is read at most once an hour, sooner when the
-source changes or a currency has no rate yet.
+feed's address or the organisation's currencies change.
 """
 
 from __future__ import annotations
@@ -153,13 +153,16 @@ def _currency_codes(connection: Connection) -> list[str]:
     return sorted(str(code) for code in connection.execute(select(CURRENCIES.c.code)).scalars())
 
 
-def rates_due(connection: Connection, source: str, now: datetime) -> bool:
-    """Read the feed: never read, an hour passed, another source or other currencies."""
+def _last_read(url: str, connection: Connection) -> dict[str, object]:
+    return {"url": url, "codes": _currency_codes(connection)}
+
+
+def rates_due(connection: Connection, url: str, now: datetime) -> bool:
+    """Read the feed: never read, an hour passed, another feed or other currencies."""
     cursor = load_cursor(connection, RATES_CURSOR)
     if cursor.last_refresh_at is None or now - cursor.last_refresh_at >= REFRESH_INTERVAL:
         return True
-    last = cursor.resume or {}
-    return last.get("source") != source or last.get("codes") != _currency_codes(connection)
+    return cursor.resume != _last_read(url, connection)
 
 
 # --- writing ------------------------------------------------------------------
@@ -222,12 +225,9 @@ def apply_rates(
 
 
 def _record_success(
-    connection: Connection, applied: RatesApplied, source: str, now: datetime
+    connection: Connection, applied: RatesApplied, url: str, source: str, now: datetime
 ) -> None:
-    codes = _currency_codes(connection)
-    save_cursor(
-        connection, RATES_CURSOR, last_refresh_at=now, resume={"source": source, "codes": codes}
-    )
+    save_cursor(connection, RATES_CURSOR, last_refresh_at=now, resume=_last_read(url, connection))
     resolve_reviews(connection, RATES_UNAVAILABLE, "rates service answered")
     if not applied.missing:
         resolve_reviews(connection, RATES_MISSING, "every currency has a rate")
@@ -249,6 +249,7 @@ def _record_success(
 
 
 def _record_failure(connection: Connection, reason: str, url: str, run_id: int | None) -> None:
+    save_cursor(connection, RATES_CURSOR, resume=None)  # the next pass tries again
     last = connection.execute(
         select(CURRENCIES.c.rate_date).where(CURRENCIES.c.rate_date.is_not(None))
     ).scalars()
@@ -273,10 +274,14 @@ def _record_failure(connection: Connection, reason: str, url: str, run_id: int |
 
 
 def _apply_and_record(
-    connection: Connection, reference: ReferenceRates, provider: RatesProvider, now: datetime
+    connection: Connection,
+    reference: ReferenceRates,
+    provider: RatesProvider,
+    url: str,
+    now: datetime,
 ) -> RatesApplied:
     applied = apply_rates(connection, reference, provider.base, provider.source)
-    _record_success(connection, applied, provider.source, now)
+    _record_success(connection, applied, url, provider.source, now)
     return applied
 
 
@@ -290,11 +295,11 @@ async def refresh_rates(
 ) -> RatesApplied:
     """Fetch and apply the rates when due; a failure becomes a review item, not an error."""
     now = utcnow()
-    if not force and not await db.read(rates_due, provider.source, now):
+    if not force and not await db.read(rates_due, url, now):
         return RatesApplied()
     try:
         reference = await provider.fetch()
-        return await db.write(_apply_and_record, reference, provider, now)
+        return await db.write(_apply_and_record, reference, provider, url, now)
     except (RatesUnavailableError, RatesFeedError) as error:
         log.warning("exchange rates not updated: %s", error)
         await db.write(_record_failure, str(error), url, run_id)
