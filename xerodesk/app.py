@@ -84,23 +84,31 @@ class SyncSettings:
 
 
 async def run_sync_pass(settings: SyncSettings, progress: ProgressSink | None = None) -> PassReport:
-    """One pass against ``settings.db_url``: open everything, run, close everything."""
+    """One pass against ``settings.db_url`` under the runner lease; closes all it opened.
+
+    Raises RunnerBusyError (naming the holder) when another runner has the database.
+    """
     try:
         entities = parse_entities(settings.only)
     except ValueError as error:
         raise ConfigurationError(str(error)) from None
     engine = open_database(settings.db_url)
     db = DbWorker(engine)
+    lock = RunnerLock(engine, runner_identity("xerodesk-sync"))
     try:
-        with engine.connect() as connection:
-            budget = Options.load(connection).daily_call_budget
-        client = await open_client(
-            xero_url=settings.xero_url, time_scale=settings.time_scale, daily_limit=budget
-        )
-        async with client:
-            runner = PassRunner(client, db, progress)
-            request = PassRequest(trigger=settings.trigger, full=settings.full, only=entities)
-            return await runner.run(request)
+        await asyncio.to_thread(lock.acquire)
+        try:
+            with engine.connect() as connection:
+                budget = Options.load(connection).daily_call_budget
+            client = await open_client(
+                xero_url=settings.xero_url, time_scale=settings.time_scale, daily_limit=budget
+            )
+            async with client:
+                runner = PassRunner(client, db, progress)
+                request = PassRequest(trigger=settings.trigger, full=settings.full, only=entities)
+                return await runner.run(request)
+        finally:
+            await asyncio.to_thread(lock.release)
     finally:
         db.close()
         engine.dispose()

@@ -296,7 +296,9 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     )
     if args.watch:
         return asyncio.run(_watch(settings))
-    report = asyncio.run(app.run_sync_pass(settings))
+    from xerodesk.termprogress import TerminalProgress
+
+    report = asyncio.run(app.run_sync_pass(settings, TerminalProgress()))
     print(_pass_summary(report))
     if report.outcome == "day_limit":
         print(f"xerodesk: {report.message}", file=sys.stderr)
