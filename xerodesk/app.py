@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,3 +173,21 @@ async def run_watch(
     finally:
         db.close()
         engine.dispose()
+
+
+async def sign_in_to_xero(xero_url: str | None, client_id: str | None, port: int | None) -> str:
+    """The browser sign-in (PKCE); returns the organisation's name. Tokens go to the keyring."""
+    from xerodesk.credentials import CredentialStore
+    from xerodesk.xero.endpoints import XeroEndpoints
+    from xerodesk.xero.signin import DEFAULT_REDIRECT_PORT, sign_in
+
+    client = client_id or os.environ.get("XERODESK_CLIENT_ID")
+    if not client:
+        raise ConfigurationError(
+            "no Xero app to sign in with: give --client-id (the client id of your Xero app, "
+            "type 'Auth Code with PKCE') or set XERODESK_CLIENT_ID"
+        )
+    endpoints = XeroEndpoints.for_base(xero_url)
+    store = CredentialStore(endpoints.namespace)
+    saved = await sign_in(client, store, endpoints=endpoints, port=port or DEFAULT_REDIRECT_PORT)
+    return saved.tenant_name or saved.tenant_id

@@ -168,8 +168,22 @@ def build_parser() -> _Parser:
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(handler=_cmd_status)
 
-    login = commands.add_parser("login", help="sign in to Xero in the system browser")
+    login = commands.add_parser(
+        "login",
+        help="sign in to Xero in the system browser",
+        description="Sign in to Xero (OAuth 2.0 with PKCE) in the system browser and keep "
+        "the organisation's tokens in the operating system's keyring.",
+    )
     _add_xero(login)
+    login.add_argument(
+        "--client-id", help="client id of your Xero app (default: $XERODESK_CLIENT_ID)"
+    )
+    login.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="loopback port of the redirect registered for the app (default 53682)",
+    )
     login.set_defaults(handler=_cmd_login)
     return parser
 
@@ -378,7 +392,18 @@ def _not_built(what: str) -> Handler:
 
 
 _cmd_gui = _not_built("the desktop app")
-_cmd_login = _not_built("xerodesk login")
+
+
+def _cmd_login(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from xerodesk import app
+
+    app.setup(args.debug)
+    print("Opening the browser to sign in to Xero…", flush=True)
+    name = asyncio.run(app.sign_in_to_xero(args.xero, args.client_id, args.port))
+    print(f"Signed in to Xero: {name}. The sign-in is kept in the system keyring.")
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
