@@ -67,7 +67,10 @@ class OutboxItem(Base):
     """One push to Xero, written in the transaction that detected it."""
 
     __tablename__ = "xd_outbox"
-    __table_args__ = (Index("ix_xd_outbox_state_next", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_xd_outbox_state_next", "state", "next_attempt_at"),
+        Index("ix_xd_outbox_record", "record_table", "record_id"),
+    )
 
     kind: Mapped[str] = mapped_column(Code)
     record_table: Mapped[str] = mapped_column(Code)
@@ -82,6 +85,8 @@ class OutboxItem(Base):
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: bumped when the user retries after fixing the record: a new Idempotency-Key
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ReviewItem(Base):
