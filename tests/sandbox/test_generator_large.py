@@ -1,9 +1,11 @@
 """The ``large`` organisation: generated in well under a minute and served
 without holding gigabytes (measured in a fresh process).
 
-Measured on the development machine (2 cores): about 25 s to generate, peak
-RSS about 330 MB after generating and walking every page of ACCREC invoices
-(80 pages of 1,000 with their lines) and the 10,000 contacts in one list.
+Measured on the development machine (2 cores): about 21 s of CPU to generate
+(22 s wall when idle, up to 36 s while other test suites ran), peak RSS about
+260 MB once generated and loaded, about 335 MB after serving pages of 1,000
+invoices with their lines (the first one filtering all 100,000) and the
+10,000 contacts in one streamed list.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ SCRIPT = textwrap.dedent(
     from xerodesk.sandbox.org import OrgStore
     from tests.contract.harness import SandboxApi
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     snapshot = generate("large", 1)
-    generated = time.perf_counter() - started
+    generated, generated_cpu = time.perf_counter() - started, time.process_time() - cpu
     clock = SandboxClock()
     org = OrgStore(clock.now)
     org.load(snapshot)
@@ -43,6 +45,7 @@ SCRIPT = textwrap.dedent(
     served = time.perf_counter() - started
     print(json.dumps({
         "generate_seconds": generated,
+        "generate_cpu_seconds": generated_cpu,
         "serve_seconds": served,
         "pages": pages,
         "lines": lines,
@@ -71,5 +74,7 @@ def test_large_generates_quickly_and_serves_without_gigabytes() -> None:
     assert figures["pages"] == 80
     assert figures["lines"] > 8_000
     assert figures["contacts"] == 10_000
-    assert figures["generate_seconds"] < 60
+    # CPU time, so that other work on a shared machine cannot fail the test;
+    # wall time on an idle machine is about the same.
+    assert figures["generate_cpu_seconds"] < 60
     assert figures["peak_rss_mb"] < 1024
