@@ -5,34 +5,56 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+from collections.abc import Callable
 
 from xerodesk.xero.limits import LimitHeaders
 from xerodesk.xero.paging import Page, page_from_body, walk_pages
 
 
 class FakeEndpoint:
-    def __init__(self, items: int, size: int, count_pages: bool = True, stale: int = 0) -> None:
-        self.items = items
+    """A paged list, newest first; ``churn`` records are edited before each page is served."""
+
+    def __init__(
+        self,
+        items: int,
+        size: int,
+        count_pages: bool = True,
+        stale: int = 0,
+        churn: int = 0,
+        answer_twice: int | None = None,
+    ) -> None:
+        self.rows = list(range(items))
         self.size = size
         self.count_pages = count_pages
         self.stale = stale
+        self.churn = churn
+        self.answer_twice = answer_twice
+        self.edited: set[int] = set()
         self.in_flight = 0
         self.peak = 0
         self.asked: list[int] = []
+        self.rng = random.Random(7)
 
-    async def fetch(self, number: int) -> Page:
+    async def fetch(self, number: int, on_headers: Callable[[], None] | None) -> Page:
         self.asked.append(number)
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
         try:
-            await asyncio.sleep(random.uniform(0, 0.01))
+            await asyncio.sleep(self.rng.uniform(0, 0.01))  # the request travels
+            records = self._serve(number)
+            if on_headers is not None:
+                on_headers()
+                if number == self.answer_twice:
+                    self.answer_twice = None  # the body was lost; asked again
+                    await asyncio.sleep(0.02)
+                    records = self._serve(number)
+                    on_headers()
+            await asyncio.sleep(self.rng.uniform(0, 0.01))  # the body downloads
         finally:
             self.in_flight -= 1
-        start = (number - 1) * self.size
-        records = [{"n": n} for n in range(start, min(start + self.size, self.items))]
         pagination: dict[str, int] = {"page": number, "pageSize": self.size}
         if self.count_pages:
-            known = self.items - self.stale
+            known = len(self.rows) - self.stale
             pagination["pageCount"] = -(-known // self.size)
             pagination["itemCount"] = known
         body = {"Contacts": records, "pagination": pagination, "DateTimeUTC": "/Date(0)/"}
@@ -46,6 +68,14 @@ class FakeEndpoint:
             correlation_id=None,
         )
 
+    def _serve(self, number: int) -> list[dict[str, int]]:
+        for _ in range(self.churn):
+            row = self.rows.pop(self.rng.randrange(len(self.rows)))
+            self.rows.insert(0, row)  # edited: newest first
+            self.edited.add(row)
+        start = (number - 1) * self.size
+        return [{"n": n} for n in self.rows[start : start + self.size]]
+
 
 async def _walk(endpoint: FakeEndpoint, start: int = 1) -> list[Page]:
     return [page async for page in walk_pages(endpoint.fetch, prefetch=5, start_page=start)]
@@ -56,6 +86,7 @@ async def test_pages_in_order_five_at_a_time() -> None:
     pages = await _walk(endpoint)
     assert [p.page for p in pages] == list(range(1, 25))
     assert [r["n"] for p in pages for r in p.records] == list(range(2345))
+    assert endpoint.asked == list(range(1, 25))
     assert 1 < endpoint.peak <= 5
     assert pages[-1].is_last and not pages[0].is_last
     assert pages[0].response_time is not None
@@ -99,3 +130,22 @@ async def test_stopping_early_cancels_the_fetches_ahead() -> None:
     await asyncio.sleep(0.05)
     assert max(endpoint.asked) <= 8
     assert endpoint.in_flight == 0
+
+
+async def test_edits_during_a_walk_never_hide_an_unedited_record() -> None:
+    for _ in range(5):
+        endpoint = FakeEndpoint(items=2000, size=50, churn=3)
+        pages = await _walk(endpoint)
+        seen = {r["n"] for p in pages for r in p.records}
+        assert endpoint.peak > 1
+        # Only records edited during the walk (newer than its start) may be
+        # missed; the next pass asks for those.
+        assert set(range(2000)) - seen <= endpoint.edited
+
+
+async def test_pages_after_one_answered_again_are_asked_for_again() -> None:
+    endpoint = FakeEndpoint(items=950, size=100, answer_twice=3)
+    pages = await _walk(endpoint)
+    assert [p.page for p in pages] == list(range(1, 11))
+    assert [r["n"] for p in pages for r in p.records] == list(range(950))
+    assert endpoint.asked.count(4) == 2

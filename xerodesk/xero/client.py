@@ -36,7 +36,7 @@ from xerodesk.xero.endpoints import (
 )
 from xerodesk.xero.identity import Connection
 from xerodesk.xero.limits import Pacer, RateLimits
-from xerodesk.xero.paging import Page, page_from_body, walk_pages
+from xerodesk.xero.paging import FetchPage, Page, page_from_body, walk_pages
 from xerodesk.xero.retry import RetryPolicy
 from xerodesk.xero.transport import TokenSource, Transport, XeroRequest
 from xerodesk.xero.usage import DAILY_LIMIT_CORE, CallAccounting, DailyBudget, UsageSnapshot
@@ -260,8 +260,8 @@ class XeroClient(BatchWriter):
         if modified_since is not None and spec.modified_since:
             headers["If-Modified-Since"] = format_if_modified_since(modified_since)
 
-        async def fetch(number: int) -> Page:
-            return await self._fetch(spec, number, params, headers)
+        async def fetch(number: int, on_headers: Callable[[], None] | None) -> Page:
+            return await self._fetch(spec, number, params, headers, on_headers)
 
         if not spec.paged:
             return _single(fetch)
@@ -292,7 +292,12 @@ class XeroClient(BatchWriter):
         return page.records[0]
 
     async def _fetch(
-        self, spec: EntitySpec, number: int, params: dict[str, str], headers: dict[str, str]
+        self,
+        spec: EntitySpec,
+        number: int,
+        params: dict[str, str],
+        headers: dict[str, str],
+        on_headers: Callable[[], None] | None = None,
     ) -> Page:
         page_params = dict(params)
         page_size: int | None = None
@@ -306,6 +311,7 @@ class XeroClient(BatchWriter):
                 f"GET {spec.name}",
                 page_params,
                 dict(headers),
+                on_headers=on_headers,
             )
         )
         return page_from_body(
@@ -339,5 +345,5 @@ def _list_params(
     return params
 
 
-async def _single(fetch: Any) -> AsyncIterator[Page]:
-    yield await fetch(1)
+async def _single(fetch: FetchPage) -> AsyncIterator[Page]:
+    yield await fetch(1, None)

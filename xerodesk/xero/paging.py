@@ -4,6 +4,16 @@ The first page tells how many there are (``pagination.pageCount``); the rest
 are then fetched a few at a time (up to the concurrency limit) and yielded in
 order, so memory holds at most that many pages whatever the organisation's
 size. Without a page count the walk is sequential until a short page.
+
+Pages are numbered over an order that moves while the walk runs (an edited
+record jumps to the front of a newest-first list, pushing the others back).
+Read in page order, a record that is not edited can only be read twice, never
+skipped; read out of order, it can fall between two pages. So each page is
+asked for only once Xero has started answering the one before it (its
+response headers are in, and with them its snapshot of the data), while
+bodies still download, parse and wait for the caller side by side. A page
+that had to be asked for again after its successors were sent (its body was
+lost) sends them again too.
 """
 
 from __future__ import annotations
@@ -145,7 +155,9 @@ def _parse_stamp(value: Any) -> datetime | None:
         return None
 
 
-FetchPage = Callable[[int], Awaitable[Page]]
+#: ``fetch(number, on_headers)``: ``on_headers`` (may be ``None``) is to be called
+#: when a successful answer to that page starts arriving.
+FetchPage = Callable[[int, Callable[[], None] | None], Awaitable[Page]]
 
 
 async def walk_pages(fetch: FetchPage, prefetch: int, start_page: int = 1) -> AsyncIterator[Page]:
@@ -156,7 +168,7 @@ async def walk_pages(fetch: FetchPage, prefetch: int, start_page: int = 1) -> As
     count was stale (the last counted page is full), the walk goes on one page
     at a time until a short page.
     """
-    first = await fetch(start_page)
+    first = await fetch(start_page, None)
     yield first
     if first.is_last:
         return
@@ -164,7 +176,7 @@ async def walk_pages(fetch: FetchPage, prefetch: int, start_page: int = 1) -> As
     next_page = start_page + 1
     if count is not None and count >= next_page and prefetch > 1:
         last: Page | None = None
-        async with contextlib.aclosing(_concurrent(fetch, next_page, count, prefetch)) as pages:
+        async with contextlib.aclosing(_pipelined(fetch, next_page, count, prefetch)) as pages:
             async for page in pages:
                 last = page
                 yield page
@@ -178,31 +190,69 @@ async def walk_pages(fetch: FetchPage, prefetch: int, start_page: int = 1) -> As
 async def _sequential(fetch: FetchPage, start: int) -> AsyncIterator[Page]:
     number = start
     while True:
-        page = await fetch(number)
+        page = await fetch(number, None)
         yield page
         if page.is_last:
             return
         number += 1
 
 
-async def _concurrent(
+class _Pipeline:
+    """Pages asked for in order, each once the one before it is being answered."""
+
+    def __init__(self, fetch: FetchPage) -> None:
+        self.fetch = fetch
+        self.pending: deque[tuple[int, asyncio.Task[Page]]] = deque()
+        self.answers: dict[int, int] = {}
+        self.last_gate: asyncio.Event | None = None
+
+    def launch(self, number: int) -> None:
+        after = self.last_gate
+        gate = self.last_gate = asyncio.Event()
+        self.answers[number] = 0
+
+        def answered() -> None:
+            self.answers[number] += 1
+            gate.set()
+
+        async def run() -> Page:
+            if after is not None:
+                await after.wait()
+            return await self.fetch(number, answered)
+
+        self.pending.append((number, asyncio.ensure_future(run())))
+
+    async def cancel(self) -> None:
+        tasks = [task for _, task in self.pending]
+        self.pending.clear()
+        self.last_gate = None
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+async def _pipelined(
     fetch: FetchPage, start: int, stop: int, width: int
 ) -> AsyncGenerator[Page, None]:
-    """Pages ``start..stop`` with up to ``width`` fetches running, in order."""
-    pending: deque[asyncio.Task[Page]] = deque()
+    """Pages ``start..stop`` with up to ``width`` in hand at once, in order."""
+    pipeline = _Pipeline(fetch)
     number = start
     try:
-        while number <= stop or pending:
-            while number <= stop and len(pending) < width:
-                pending.append(asyncio.ensure_future(fetch(number)))
+        while number <= stop or pipeline.pending:
+            while number <= stop and len(pipeline.pending) < width:
+                pipeline.launch(number)
                 number += 1
-            page = await pending.popleft()
+            done, task = pipeline.pending.popleft()
+            page = await task
+            if pipeline.answers[done] > 1 and pipeline.pending:
+                # Answered again after its successors were sent: their
+                # snapshots may be older than its own, so ask for them again.
+                number = pipeline.pending[0][0]
+                await pipeline.cancel()
             yield page
             if page.is_last:
                 return
     finally:
-        for task in pending:
-            task.cancel()
-        for task in pending:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await pipeline.cancel()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -65,6 +66,9 @@ class XeroRequest:
     idempotency_key: str | None = None
     with_tenant: bool = True
     accept_validation_errors: bool = False
+    #: Called when a successful response's headers arrive, before its body:
+    #: Xero has taken its snapshot of the data by then (see ``paging``).
+    on_headers: Callable[[], None] | None = field(default=None, compare=False)
 
     @property
     def retryable(self) -> bool:
@@ -142,13 +146,7 @@ class Transport:
         async with self.pacer.slot() as ticket:
             self._spend_budget()
             try:
-                raw = await self.http.request(
-                    request.method,
-                    request.url,
-                    params=request.params or None,
-                    headers=self._headers(request, token),
-                    content=None if request.body is None else jsoncodec.dumps(request.body),
-                )
+                raw = await self._exchange(request, token)
             except httpx.TimeoutException as exc:
                 self.accounting.record(request.endpoint, "timeout")
                 raise _Transient(f"no answer in time ({type(exc).__name__})") from None
@@ -156,6 +154,22 @@ class Transport:
                 self.accounting.record(request.endpoint, "connection_error")
                 raise _Transient(f"connection failed ({type(exc).__name__})") from None
             return self._take_in(request, raw, ticket)
+
+    async def _exchange(self, request: XeroRequest, token: str) -> httpx.Response:
+        """Send and read the response, telling ``on_headers`` as soon as a success starts."""
+        async with self.http.stream(
+            request.method,
+            request.url,
+            params=request.params or None,
+            headers=self._headers(request, token),
+            content=None if request.body is None else jsoncodec.dumps(request.body),
+        ) as raw:
+            if request.on_headers is not None and (
+                200 <= raw.status_code < 300 or raw.status_code == 304
+            ):
+                request.on_headers()
+            await raw.aread()
+        return raw
 
     def _spend_budget(self) -> None:
         """Count the call against the user's daily budget, or stop if it is spent."""
