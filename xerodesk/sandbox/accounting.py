@@ -39,6 +39,7 @@ from xerodesk.sandbox.orgcore import OrgCore
 from xerodesk.sandbox.query import QueryError
 from xerodesk.sandbox.views import Mode, Renderer, View
 from xerodesk.sandbox.write_api import perform_write
+from xerodesk.sandbox.write_invoices import accrec_only
 
 JSON = "application/json; charset=utf-8"
 NOT_FOUND = "The resource you're looking for cannot be found"
@@ -135,9 +136,7 @@ def find_entry(store: OrgCore, kind: Kind, ident: str) -> Entry | None:
         collection = store.collection(kind)
         entry = collection.get(ident)
         if entry is None and kind.number:
-            accept = None
-            if kind is INVOICES:
-                accept = lambda e: collection.value(e, "Type") == "ACCREC"  # noqa: E731
+            accept = accrec_only(store) if kind is INVOICES else None
             entry = collection.find_number(ident, accept) or collection.find_number(ident)
         return entry
 

@@ -17,7 +17,7 @@ from typing import Any
 from xerodesk.sandbox.orgcore import OrgCore
 from xerodesk.sandbox.records import LINE_ORDER, ordered
 from xerodesk.sandbox.totals import NO_TAX
-from xerodesk.sandbox.write_common import Record, item_by_code, text
+from xerodesk.sandbox.write_common import Record, item_by_code, tax_problem, text
 
 LINE_FIELDS = {
     name.lower(): name
@@ -31,10 +31,6 @@ LINE_FIELDS = {
     )
 }
 RECOMPUTED = ("LineAmount", "TaxAmount", "ValidationErrors")
-
-
-def tax_problem(code: str) -> str:
-    return f"The TaxType code {code} does not exist or cannot be used for this type of transaction."
 
 
 @dataclass

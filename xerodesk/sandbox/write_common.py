@@ -51,6 +51,11 @@ def canonical_keys(element: Record, kind: Kind) -> Record:
     return result
 
 
+def tax_problem(code: str) -> str:
+    """Xero's refusal of a tax type that is unknown, retired or not for this use."""
+    return f"The TaxType code {code} does not exist or cannot be used for this type of transaction."
+
+
 def text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 

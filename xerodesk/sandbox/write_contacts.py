@@ -27,6 +27,7 @@ from xerodesk.sandbox.write_common import (
     WriteRequest,
     canonical_keys,
     echo,
+    tax_problem,
     text,
     with_id,
 )
@@ -111,10 +112,7 @@ def _validate(store: OrgCore, data: Record, existing: Record | None) -> list[str
     for field in ("AccountsReceivableTaxType", "AccountsPayableTaxType"):
         code = text(data.get(field))
         if code and (rates.get(code) or {}).get("Status") != "ACTIVE":
-            errors.append(
-                f"The TaxType code {code} does not exist or cannot be used for this type of "
-                "transaction."
-            )
+            errors.append(tax_problem(code))
     return errors
 
 

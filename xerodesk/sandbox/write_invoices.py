@@ -19,11 +19,12 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from xerodesk.sandbox import wire
+from xerodesk.sandbox.collection import Entry
 from xerodesk.sandbox.documents import refresh_document
 from xerodesk.sandbox.fields import CONTACTS, INVOICES
 from xerodesk.sandbox.invoice_lines import LineContext, build_lines
@@ -91,7 +92,8 @@ PAYMENT_LOCK = "This document cannot be edited as it has a payment or credit not
 DATES = ("Date", "DueDate", "ExpectedPaymentDate", "PlannedPaymentDate")
 
 
-def _is_accrec(store: OrgCore) -> Any:
+def accrec_only(store: OrgCore) -> Callable[[Entry], bool]:
+    """A filter of invoice entries to sales invoices (ACCREC numbers are unique)."""
     collection = store.collection(INVOICES)
     return lambda entry: collection.value(entry, "Type") == "ACCREC"
 
@@ -100,7 +102,7 @@ def _existing(store: OrgCore, data: Record, request: WriteRequest) -> tuple[Reco
     if request.path_id:
         entry = store.collection(INVOICES).get(request.path_id) or store.collection(
             INVOICES
-        ).find_number(request.path_id, _is_accrec(store))
+        ).find_number(request.path_id, accrec_only(store))
         return (entry.record() if entry else None), ""
     if request.create_only:
         return None, ""
@@ -110,7 +112,7 @@ def _existing(store: OrgCore, data: Record, request: WriteRequest) -> tuple[Reco
         return found, "" if found else f"Invoice with InvoiceID {invoice_id} could not be found."
     number = text(data.get("InvoiceNumber"))
     if number and text(data.get("Type")) in ("", "ACCREC"):
-        entry = store.collection(INVOICES).find_number(number, _is_accrec(store))
+        entry = store.collection(INVOICES).find_number(number, accrec_only(store))
         if entry is not None:
             return entry.record(), ""
     return None, ""
@@ -237,7 +239,7 @@ class _Draft:
         number = text(self.data.get("InvoiceNumber"))
         if not (self.sales and number):
             return
-        entry = self.store.collection(INVOICES).find_number(number, _is_accrec(self.store))
+        entry = self.store.collection(INVOICES).find_number(number, accrec_only(self.store))
         own = str((self.existing or {}).get("InvoiceID", "")).lower()
         if entry is not None and entry.key != own:
             self.errors.append("Invoice # must be unique.")
@@ -309,7 +311,7 @@ class _Draft:
     def header_defaults(self, record: Record, now: datetime) -> None:
         store = self.store
         if self.sales and not text(record.get("InvoiceNumber")):
-            record["InvoiceNumber"] = store.next_number(INVOICES.name, "INV-", _is_accrec(store))
+            record["InvoiceNumber"] = store.next_number(INVOICES.name, "INV-", accrec_only(store))
         record.setdefault("InvoiceNumber", "")
         if self.sales:
             record.setdefault("Reference", "")

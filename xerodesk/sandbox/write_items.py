@@ -20,6 +20,7 @@ from xerodesk.sandbox.write_common import (
     WriteRequest,
     canonical_keys,
     echo,
+    tax_problem,
     text,
     with_id,
 )
@@ -68,13 +69,10 @@ def _validate(store: OrgCore, data: Record, existing: Record | None) -> list[str
     rates = store.tax_rates()
     for block in ("SalesDetails", "PurchaseDetails"):
         details = data.get(block)
-        code_ = text(details.get("TaxType")) if isinstance(details, dict) else ""
-        rate = rates.get(code_) if code_ else None
-        if code_ and (rate is None or rate.get("Status") != "ACTIVE"):
-            errors.append(
-                f"The TaxType code {code_} does not exist or cannot be used for this type of "
-                "transaction."
-            )
+        tax_type = text(details.get("TaxType")) if isinstance(details, dict) else ""
+        rate = rates.get(tax_type) if tax_type else None
+        if tax_type and (rate is None or rate.get("Status") != "ACTIVE"):
+            errors.append(tax_problem(tax_type))
     return errors
 
 
