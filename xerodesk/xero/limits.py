@@ -132,7 +132,7 @@ class Pacer:
         self._concurrency = asyncio.Semaphore(self.limits.concurrent)
         self._sends: deque[float] = deque()
         self._sent_total = 0
-        self._in_flight = 0
+        self._open: set[int] = set()
         self._paused_until = 0.0
         self._foreign = 0
         self._foreign_until = 0.0
@@ -154,11 +154,12 @@ class Pacer:
             probe = await self._wait_for_budget()
             self._sends.append(self.clock.monotonic())
             self._sent_total += 1
-            self._in_flight += 1
+            ticket = self._sent_total
+            self._open.add(ticket)
             try:
-                yield self._sent_total
+                yield ticket
             finally:
-                self._in_flight -= 1
+                self._open.discard(ticket)
                 if probe:
                     self._end_probe()
 
@@ -205,11 +206,10 @@ class Pacer:
             if self._day_probe is not None:
                 await asyncio.shield(self._day_probe)
                 continue
-            day = self._day
-            if day is None or day.remaining - (self._sent_total - day.sent_before) > 0:
+            remaining = self.day_remaining()
+            if remaining is None or remaining > 0:
                 return False
             self._day_probe = asyncio.get_running_loop().create_future()
-            self._day = None
             return True
 
     def _raise_if_day_spent(self) -> None:
@@ -260,14 +260,18 @@ class Pacer:
             self._observe_day(_Observation(now, headers.day_remaining, sent))
 
     def _observe_day(self, seen: _Observation) -> None:
+        # Calls sent before this one and still unanswered may not have reached
+        # Xero yet: count them as spent too. Every estimate is then a lower
+        # bound of what is left, so the highest one is the best (answers that
+        # overtake each other cannot lift it wrongly).
+        unanswered = sum(1 for ticket in self._open if ticket < seen.sent_before)
+        seen = _Observation(seen.at, seen.remaining - unanswered, seen.sent_before)
         current = self.day_remaining()
-        estimate = seen.remaining - (self._sent_total - seen.sent_before)
-        # Answers overtake each other: an older count must not raise the
-        # estimate, unless by more than the calls that can be in flight
-        # (then the day has reset).
-        if current is not None and current <= estimate <= current + self.limits.concurrent:
-            return
-        self._day = seen
+        if current is None or self._estimate(seen) > current:
+            self._day = seen
+
+    def _estimate(self, seen: _Observation) -> int:
+        return seen.remaining - (self._sent_total - seen.sent_before)
 
     def rate_limited(self, headers: LimitHeaders) -> DailyLimitReachedError | None:
         """Take in a 429: pause everyone, or return the error that ends the day."""
@@ -305,11 +309,11 @@ class Pacer:
             return 0
         if self._day is None:
             return None
-        return max(0, self._day.remaining - (self._sent_total - self._day.sent_before))
+        return max(0, self._estimate(self._day))
 
     @property
     def in_flight(self) -> int:
-        return self._in_flight
+        return len(self._open)
 
 
 def _merge(old: LimitHeaders, new: LimitHeaders) -> LimitHeaders:
