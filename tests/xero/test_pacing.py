@@ -159,3 +159,22 @@ def test_limits_margin_grows_with_clock_scale() -> None:
     limits = RateLimits()
     assert limits.window_span(1.0) == 61.0
     assert limits.window_span(100.0) == pytest.approx(70.0)
+
+
+async def test_day_count_from_answers_that_overtake_each_other() -> None:
+    clock = ManualClock()
+    pacer = Pacer(clock)
+    first = pacer.slot()
+    second = pacer.slot()
+    ticket_a = await first.__aenter__()
+    ticket_b = await second.__aenter__()
+    # The second call's answer comes first; Xero had counted both by then.
+    pacer.observe(LimitHeaders(day_remaining=98), ticket_b)
+    assert pacer.day_remaining() == 97  # the first call may not have been counted
+    await second.__aexit__(None, None, None)
+    pacer.observe(LimitHeaders(day_remaining=99), ticket_a)
+    assert pacer.day_remaining() == 98
+    await first.__aexit__(None, None, None)
+    async with pacer.slot() as ticket:
+        assert ticket == 3
+    assert pacer.day_remaining() == 97
