@@ -55,6 +55,7 @@ def push_sandbox_module() -> Iterator[RunningSandbox]:
 def xero(push_sandbox_module: RunningSandbox) -> RunningSandbox:
     """The master organisation, as loaded (a fresh Xero for each test)."""
     push_sandbox_module.reset()
+    push_sandbox_module.connect()  # a fresh token: tests move the sandbox clock on
     return push_sandbox_module
 
 
@@ -155,24 +156,23 @@ def crm_quote(
         ).inserted_primary_key
         assert key is not None
         quote_id = int(key[0])
-        connection.execute(
-            insert(QuoteLine),
-            [
-                {
-                    "quote_id": quote_id,
-                    "line_number": number_,
-                    "product_id": product,
-                    "description": description,
-                    "quantity": Decimal(quantity),
-                    "unit_price": Decimal(price),
-                    "discount_rate": Decimal(discount) if discount else None,
-                    "tax_type": tax,
-                }
-                for number_, (product, description, quantity, price, discount, tax) in enumerate(
-                    lines, start=1
-                )
-            ],
-        )
+        rows = [
+            {
+                "quote_id": quote_id,
+                "line_number": number_,
+                "product_id": product,
+                "description": description,
+                "quantity": Decimal(quantity),
+                "unit_price": Decimal(price),
+                "discount_rate": Decimal(discount) if discount else None,
+                "tax_type": tax,
+            }
+            for number_, (product, description, quantity, price, discount, tax) in enumerate(
+                lines, start=1
+            )
+        ]
+        if rows:
+            connection.execute(insert(QuoteLine), rows)
         return quote_id
 
 

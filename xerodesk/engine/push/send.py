@@ -101,13 +101,11 @@ class _Pusher:
         settled: set[int] = set()
         for _ in range(_ROUNDS):
             rows = [row for row in await self.db.read(load_due, self.now) if row.id not in settled]
-            moved = False
+            sent_before = self.report.sent
             for row in rows:
-                outcome = await self.push_one(row.id)
-                if outcome != PlanKind.WAIT:
+                if await self.push_one(row.id) != PlanKind.WAIT:
                     settled.add(row.id)
-                moved = moved or outcome in (PlanKind.SEND, PlanKind.DONE)
-            if not moved:
+            if self.report.sent == sent_before:
                 return
 
     async def push_one(self, outbox_id: int) -> str:
