@@ -58,7 +58,7 @@ class _PgListener:
             return
         try:
             raw.detach()
-            connection: Any = raw.driver_connection
+            connection: Any = raw.dbapi_connection
             connection.rollback()
             connection.autocommit = True
             connection.execute(f"LISTEN {NOTIFY_CHANNEL}")

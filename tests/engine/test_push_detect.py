@@ -1,0 +1,194 @@
+"""Detection: the CRM's new customers and confirmed quotes are queued within
+2 seconds of its commit (PostgreSQL: LISTEN/NOTIFY; elsewhere: an indexed
+poll), once each, in the transaction that found them. SQLite, PostgreSQL,
+MariaDB."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+
+import pytest
+from alembic import command
+from sqlalchemy import Engine, inspect, text
+
+from tests.engine.push_support import (
+    confirm,
+    crm_customer,
+    crm_product,
+    crm_quote,
+    one,
+    outbox,
+    xero_customer,
+    xero_product,
+)
+from tests.support import orgs
+from tests.support.databases import DatabaseFactory
+from xerodesk.engine.dbworker import DbWorker
+from xerodesk.engine.push import Detected, Detector, detect_pushes
+from xerodesk.store import migrate
+from xerodesk.store.database import open_engine
+
+#: the issue's bound on noticing a CRM commit
+WITHIN = 2.0
+
+
+def detect(engine: Engine) -> Detected:
+    with engine.begin() as connection:
+        return detect_pushes(connection)
+
+
+def test_detection_queues_each_record_once(db_engine: Engine) -> None:
+    new = crm_customer(db_engine, "New Ltd")
+    xero_customer(db_engine, orgs.ACME, "Acme Trading Ltd")
+    gizmo = crm_product(db_engine, "GIZMO-1")
+    known = xero_product(db_engine, orgs.UNTRACKED, "SERVICE-1")
+    crm_product(db_engine, "NOT-QUOTED")
+    first = crm_quote(db_engine, new, "Q-1", [(gizmo, "G", "1", "1", None, None)])
+    second = crm_quote(
+        db_engine,
+        new,
+        "Q-2",
+        [(gizmo, "G", "2", "1", None, None), (known, "S", "1", "1", None, None)],
+    )
+    crm_quote(db_engine, new, "Q-3", [(gizmo, "G", "1", "1", None, None)], status="Open")
+
+    assert detect(db_engine) == Detected(customers=1, products=1, invoices=2)
+    assert detect(db_engine) == Detected()
+    keys = sorted(r["idempotency_key"] for r in outbox(db_engine))
+    assert keys == sorted(
+        [f"xd-customer-{new}", f"xd-product-{gizmo}", f"xd-invoice-{first}", f"xd-invoice-{second}"]
+    )
+    assert {r["state"] for r in outbox(db_engine)} == {"pending"}
+    for quote in (first, second):
+        assert one(db_engine, "quote", id=quote)["push_state"] == "pending"
+
+
+def test_detection_uses_the_indexes(db_url: str, db_kind: str) -> None:
+    if db_kind != "sqlite":
+        pytest.skip("query plans are checked on SQLite")
+    engine = open_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            plans = {
+                index: " ".join(
+                    str(row[-1]) for row in connection.execute(text(f"EXPLAIN QUERY PLAN {sql}"))
+                )
+                for index, sql in (
+                    (
+                        "ix_sales_ledger_origin_pending",
+                        "SELECT id FROM sales_ledger WHERE origin = 'crm' "
+                        "AND sales_ledger_id IS NULL",
+                    ),
+                    (
+                        "ix_quote_status_push_state",
+                        "SELECT id FROM quote WHERE status = 'Confirmed' AND push_state IS NULL",
+                    ),
+                    (
+                        "ix_xd_outbox_record",
+                        "SELECT id FROM xd_outbox WHERE record_table = 'quote' AND record_id = 1",
+                    ),
+                )
+            }
+    finally:
+        engine.dispose()
+    for index, plan in plans.items():
+        assert index in plan, plan
+
+
+async def _latency(engine: Engine, commit: Callable[[], object], **options: float) -> float:
+    """Seconds from a CRM commit (another connection) to ``on_found``."""
+    db = DbWorker(engine)
+    found: asyncio.Queue[tuple[float, Detected]] = asyncio.Queue()
+
+    async def on_found(detected: Detected) -> None:
+        await found.put((time.monotonic(), detected))
+
+    detector = Detector(db, on_found, **options)  # type: ignore[arg-type]
+    task = asyncio.create_task(detector.run())
+    try:
+        await asyncio.wait_for(detector.started(), 10)
+        if engine.dialect.name == "postgresql":
+            assert detector.listening
+        await asyncio.sleep(0.2)
+        committed = time.monotonic()
+        await asyncio.to_thread(commit)
+        seen, detected = await asyncio.wait_for(found.get(), 10)
+        assert detected.total >= 1
+        return seen - committed
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        db.close()
+
+
+def _crm(db_url: str) -> Engine:
+    """The CRM's own connection to the database (another engine, another pool)."""
+    return open_engine(db_url)
+
+
+def test_a_new_customer_is_noticed_within_two_seconds(db_url: str, db_engine: Engine) -> None:
+    crm = _crm(db_url)
+    try:
+        # PostgreSQL: the poll is slowed right down, so only NOTIFY can be this fast
+        slow = db_engine.dialect.name == "postgresql"
+        options = {"interval": 60.0 if slow else 1.0, "listen_interval": 60.0}
+        latency = asyncio.run(
+            _latency(db_engine, lambda: crm_customer(crm, "Quick Ltd"), **options)
+        )
+    finally:
+        crm.dispose()
+    print(f"\n{db_engine.dialect.name}: new customer noticed in {latency * 1000:.0f} ms")
+    assert latency < WITHIN
+    assert [r["kind"] for r in outbox(db_engine)] == ["customer"]
+
+
+def test_a_confirmed_quote_is_noticed_within_two_seconds(db_url: str, db_engine: Engine) -> None:
+    ledger = xero_customer(db_engine, orgs.ACME, "Acme Trading Ltd")
+    quote = crm_quote(db_engine, ledger, "Q-9", [(None, "X", "1", "1", None, None)], status="Open")
+    crm = _crm(db_url)
+    try:
+        slow = db_engine.dialect.name == "postgresql"
+        options = {"interval": 60.0 if slow else 1.0, "listen_interval": 60.0}
+        latency = asyncio.run(_latency(db_engine, lambda: confirm(crm, quote), **options))
+    finally:
+        crm.dispose()
+    print(f"\n{db_engine.dialect.name}: confirmed quote noticed in {latency * 1000:.0f} ms")
+    assert latency < WITHIN
+    assert one(db_engine, "quote", id=quote)["push_state"] == "pending"
+
+
+def test_migration_0002_up_and_down(database_factory: DatabaseFactory, db_kind: str) -> None:
+    url = database_factory.empty(db_kind)
+    engine = open_engine(url)
+    try:
+        migrate.upgrade(engine)
+        columns = {c["name"] for c in inspect(engine).get_columns("xd_outbox")}
+        indexes = {i["name"] for i in inspect(engine).get_indexes("xd_outbox")}
+        assert "revision" in columns and "ix_xd_outbox_record" in indexes
+        assert _triggers(engine) == (
+            {"xd_push_quote", "xd_push_sales_ledger"} if db_kind == "postgresql" else set()
+        )
+        config = migrate.alembic_config(engine)
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0001")
+        assert "revision" not in {c["name"] for c in inspect(engine).get_columns("xd_outbox")}
+        assert _triggers(engine) == set()
+        migrate.upgrade(engine)
+        assert migrate.current_revision(engine) == migrate.head_revision()
+    finally:
+        engine.dispose()
+
+
+def _triggers(engine: Engine) -> set[str]:
+    if engine.dialect.name != "postgresql":
+        return set()
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'xd_push_%'")
+        )
+        return {str(row[0]) for row in rows}
