@@ -80,3 +80,37 @@ def test_a_dead_holder_is_taken_over_after_expiry(db_engine: Engine) -> None:
         alive.release()
     finally:
         other_engine.dispose()
+
+
+def test_a_holder_whose_process_died_on_this_host_is_replaced_at_once(
+    db_engine: Engine,
+) -> None:
+    import subprocess
+    import sys
+
+    from sqlalchemy import update
+
+    from xerodesk.store.xd_models import RunnerLease
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_pid = int(gone.stdout)
+    killed = RunnerLock(db_engine, holder="killed")
+    killed.acquire()
+    if killed._advisory is not None:  # the server drops a dead session's advisory lock
+        killed._advisory.invalidate()
+        killed._advisory = None
+    with db_engine.begin() as connection:
+        connection.execute(update(RunnerLease).values(pid=dead_pid))
+    other_engine = _second_engine(db_engine)
+    try:
+        RunnerLock(other_engine, holder="restarted").acquire()
+        with db_engine.connect() as connection:
+            holder = current_holder(connection)
+        assert holder is not None and holder.holder == "restarted"
+    finally:
+        other_engine.dispose()

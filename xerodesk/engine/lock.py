@@ -92,6 +92,9 @@ def try_take_lease(
     free = or_(
         RunnerLease.holder.is_(None), RunnerLease.holder == holder, RunnerLease.expires_at < now
     )
+    if previous is not None and _died_here(previous):
+        # the holder ran on this machine and its process is gone: no need to wait
+        free = or_(free, RunnerLease.holder == previous.holder)
     result = connection.execute(
         update(RunnerLease).where(RunnerLease.name == name).where(free).values(**values)
     )
@@ -111,6 +114,19 @@ def try_take_lease(
     except IntegrityError:
         return current_holder(connection, name) or LeaseHolder("someone", None, None, None, None)
     return None
+
+
+def _died_here(holder: LeaseHolder) -> bool:
+    """True when ``holder`` ran on this host and its process no longer exists."""
+    if holder.host != socket.gethostname() or not holder.pid or holder.pid == os.getpid():
+        return False
+    try:
+        os.kill(holder.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def release_lease(connection: Connection, holder: str, name: str = LEASE_NAME) -> None:
