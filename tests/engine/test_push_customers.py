@@ -12,11 +12,13 @@ from sqlalchemy import Engine, update
 from tests.engine import push_support
 from tests.engine.push_support import (
     crm_customer,
+    crm_quote,
     one,
     open_reviews,
     outbox,
     push,
     table_rows,
+    xero_customer,
     xero_records,
 )
 from tests.support import orgs
@@ -157,3 +159,30 @@ def test_a_renamed_customer_goes_on_retry(xero: RunningSandbox, db_engine: Engin
     assert contact["Name"] == "Acme North Ltd"
     done = one(db_engine, "xd_outbox", id=row["id"])
     assert (done["state"], done["revision"]) == ("done", 1)
+
+
+def test_linking_to_a_contact_the_crm_has_already_moves_the_orders(
+    xero: RunningSandbox, db_engine: Engine
+) -> None:
+    pulled = xero_customer(db_engine, orgs.ACME, "Acme Trading Ltd")
+    twin = crm_customer(db_engine, "Acme Trading Ltd")
+    quote = crm_quote(db_engine, twin, "Q-TWIN", [(None, "Advice", "1", "40", None, None)])
+    report = push(xero, db_engine)
+    assert report.failed == 1 and report.waiting == 1
+    assert one(db_engine, "quote", id=quote)["push_state"] == "pending"
+    customer = one(db_engine, "xd_outbox", kind="customer")
+
+    async def link() -> int:
+        db = DbWorker(db_engine)
+        try:
+            return await link_to_existing_contact(db, customer["id"])
+        finally:
+            db.close()
+
+    assert asyncio.run(link()) == pulled
+    assert one(db_engine, "quote", id=quote)["sales_ledger_id"] == pulled
+    assert one(db_engine, "sales_ledger", id=twin)["sales_ledger_id"] is None
+    report = push(xero, db_engine)
+    assert report.created == {"invoice": 1}
+    [invoice] = xero_records(xero, "Invoices", 'Reference=="Q-TWIN"')
+    assert invoice["Contact"]["ContactID"] == orgs.ACME

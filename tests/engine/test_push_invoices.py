@@ -5,6 +5,7 @@ schema; new customers and products go first. SQLite, PostgreSQL, MariaDB."""
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +22,7 @@ from tests.engine.push_support import (
     outbox,
     push,
     set_options,
+    table_rows,
     xero_customer,
     xero_invoices,
     xero_product,
@@ -28,6 +30,8 @@ from tests.engine.push_support import (
 )
 from tests.support import orgs
 from tests.support.sandbox import RunningSandbox
+from tests.support.sync import sync_pass
+from xerodesk.domain.sync import EntityKind
 
 push_sandbox_module = push_support.push_sandbox_module
 xero = push_support.xero
@@ -197,3 +201,23 @@ def test_only_confirmed_quotes_and_their_products_are_pushed(
     assert one(db_engine, "product", id=unused)["xero_item_id"] is None
     assert one(db_engine, "product", id=quoted)["xero_item_id"]
     assert len(xero_invoices(xero, "Q-0005")) == 1
+
+
+def test_a_later_pull_knows_the_pushed_invoice(xero: RunningSandbox, db_engine: Engine) -> None:
+    ledger = crm_customer(db_engine, "Round Trip Ltd")
+    quote = crm_quote(db_engine, ledger, "Q-ROUND", [(None, "Advice", "2", "30", None, None)])
+    push(xero, db_engine)
+    report = asyncio.run(
+        sync_pass(xero, db_engine, only=(EntityKind.CONTACTS, EntityKind.INVOICES))
+    )
+    assert report.outcome == "ok", report.message
+    invoice_id = one(db_engine, "quote", id=quote)["xero_invoice_id"]
+    header = one(db_engine, "sales_order_header", xero_invoice_id=invoice_id)
+    assert header["quote_id"] == quote and header["sales_ledger_id"] == ledger
+    assert header["customer_reference"] == "Q-ROUND"
+    named = [
+        r["id"] for r in table_rows(db_engine, "sales_ledger") if r["name"] == "Round Trip Ltd"
+    ]
+    assert named == [ledger]
+    link = one(db_engine, "xd_link", entity="invoices", xero_id=invoice_id)
+    assert link["crm_table"] == "sales_order_header"
