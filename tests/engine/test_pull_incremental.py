@@ -288,3 +288,24 @@ def test_cli_sync_only_contacts_and_items(tmp_path: Path) -> None:
     finally:
         sandbox.terminate()
         sandbox.wait(10)
+
+
+def test_an_empty_full_read_is_reported_and_changes_nothing(
+    master: RunningSandbox, db_engine: Engine
+) -> None:
+    run(master, db_engine)
+    before = snapshot_tables(db_engine, CRM_TABLES)
+    org = copy.deepcopy(orgs.master_org())
+    org["Contacts"] = []
+    master.control("POST", "/load", org)
+    run(master, db_engine, full=True)
+    assert snapshot_tables(db_engine, ("sales_ledger", "company")) == {
+        k: before[k] for k in ("sales_ledger", "company")
+    }
+    with db_engine.connect() as connection:
+        titles = (
+            connection.execute(select(ReviewItem.title).where(ReviewItem.kind == "sanity_guard"))
+            .scalars()
+            .all()
+        )
+    assert titles == ["Xero returned no contacts, though 6 were synced before"]

@@ -15,14 +15,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select
 
 from xerodesk.domain.sync import Counts, EntityKind, Phase, ProgressEvent, ProgressSink
 from xerodesk.engine.cursors import ResumeState, WalkPlan, after_page, next_cursor, plan_walk
 from xerodesk.engine.dbworker import DbWorker
+from xerodesk.engine.guards import PLENTY, WalkWatch, empty_full_read
 from xerodesk.store.options import Options
-from xerodesk.store.state import add_run_counts, load_cursor, save_cursor
+from xerodesk.store.state import add_run_counts, load_cursor, raise_review, save_cursor
 from xerodesk.store.types import utcnow
+from xerodesk.store.xd_models import RecordLink
 from xerodesk.xero.client import XeroClient
 from xerodesk.xero.paging import Page
 
@@ -68,6 +70,8 @@ class PullResult:
     pages: int = 0
     calls: int = 0
     cursor: datetime | None = None
+    #: why the walk stopped early (a sanity guard), None when it completed
+    stopped: str | None = None
 
 
 def _write_page_transaction(
@@ -127,7 +131,14 @@ async def run_pull(
     calls_before = client.usage().calls
     emit = progress or (lambda _event: None)
     emit(ProgressEvent(entity.value, Phase.READING))
+    watch = WalkWatch(entity, plan.start_page)
     async for page in step.walk(client, plan):
+        problem = watch.observe(page)
+        if problem is not None:
+            await db.write(raise_review, problem, run_id)
+            result.stopped = problem.title
+            emit(ProgressEvent(entity.value, Phase.FAILED, result.counts, message=problem.title))
+            return result
         started_at = started_at or page.response_time
         calls_now = client.usage().calls
         resume = after_page(plan, started_at, page.page)
@@ -141,6 +152,10 @@ async def run_pull(
         if outcome.newest and (newest is None or outcome.newest > newest):
             newest = outcome.newest
         emit(_progress(entity, result, page))
+    if plan.full and plan.start_page == 1 and watch.records == 0:
+        known = await db.read(_linked_count, entity)
+        if known >= PLENTY:
+            await db.write(raise_review, empty_full_read(entity, known), run_id)
     result.cursor = next_cursor(cursor.modified_since, started_at, newest)
     await db.write(_finish_walk, entity, result.cursor, plan.full)
     emit(
@@ -149,6 +164,11 @@ async def run_pull(
         )
     )
     return result
+
+
+def _linked_count(connection: Connection, entity: EntityKind) -> int:
+    query = select(func.count()).select_from(RecordLink).where(RecordLink.entity == entity.value)
+    return int(connection.scalar(query) or 0)
 
 
 def _progress(entity: EntityKind, result: PullResult, page: Page) -> ProgressEvent:
