@@ -192,3 +192,37 @@ def _triggers(engine: Engine) -> set[str]:
             text("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'xd_push_%'")
         )
         return {str(row[0]) for row in rows}
+
+
+def test_the_watch_goes_on_after_a_failing_callback(db_engine: Engine) -> None:
+    calls: list[Detected] = []
+
+    async def on_found(detected: Detected) -> None:
+        calls.append(detected)
+        if len(calls) == 1:
+            raise RuntimeError("the runner was busy")
+
+    async def watch() -> None:
+        db = DbWorker(db_engine)
+        detector = Detector(db, on_found, interval=0.1, listen=False)
+        task = asyncio.create_task(detector.run())
+        try:
+            await asyncio.wait_for(detector.started(), 10)
+            await asyncio.to_thread(crm_customer, db_engine, "First Ltd")
+            for _ in range(100):
+                if calls:
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.to_thread(crm_customer, db_engine, "Second Ltd")
+            for _ in range(100):
+                if len(calls) > 1:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            db.close()
+
+    asyncio.run(watch())
+    assert [c.customers for c in calls] == [1, 1]

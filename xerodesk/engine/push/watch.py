@@ -110,6 +110,15 @@ class Detector:
         """Wait until the first look is done and the listener (if any) is up."""
         await self._started.wait()
 
+    async def _look(self) -> None:
+        """One detection; a failure is logged and the watch goes on (the next look retries)."""
+        try:
+            found = await self.db.write(detect_pushes)
+            if found.total:
+                await self.on_found(found)
+        except Exception as error:
+            log.warning("looking for new pushes failed: %s", error)
+
     async def run(self) -> None:
         """Look, call ``on_found`` when something was queued, wait; until cancelled."""
         loop = asyncio.get_running_loop()
@@ -124,10 +133,8 @@ class Detector:
         try:
             while True:
                 self._wake.clear()
-                found = await self.db.write(detect_pushes)
+                await self._look()
                 self._started.set()
-                if found.total:
-                    await self.on_found(found)
                 timeout = self.listen_interval if self.listening else self.interval
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout)
