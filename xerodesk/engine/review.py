@@ -1,0 +1,183 @@
+"""What a person can do with a review item, and doing it.
+
+Each item of ``xd_review`` names its actions (``["retry", "dismiss"]``). This
+module says, for each, whether the engine can carry it out now and, if not,
+why, so the app shows a disabled button with the reason instead of a button
+that pretends. ``dismiss`` and ``keep_xero`` only close the item (Xero's value
+already won); the others belong to the push side and are offered once it
+provides them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, update
+
+from xerodesk.errors import ConfigurationError
+from xerodesk.store.types import utcnow
+from xerodesk.store.views import ReviewRow
+from xerodesk.store.xd_models import ReviewItem
+
+DISMISS = "dismiss"
+KEEP_XERO = "keep_xero"
+RETRY = "retry"
+RELEASE = "release"
+LINK_EXISTING = "link_existing"
+SEND_CRM = "send_crm"
+
+#: the words on each action's button, and what it does
+ACTION_TEXT: dict[str, tuple[str, str]] = {
+    DISMISS: ("Dismiss", "Close this item without changing anything."),
+    KEEP_XERO: ("Keep Xero's value", "Xero's value stays in the CRM; the item is closed."),
+    RETRY: ("Retry", "Send the record to Xero again, as it is now in the CRM."),
+    RELEASE: ("Release the order", "Send the held order to Xero now."),
+    LINK_EXISTING: (
+        "Link to the existing Xero record",
+        "Use the Xero record that already exists instead of creating another.",
+    ),
+    SEND_CRM: ("Send the CRM value to Xero", "Update the record in Xero with the CRM's value."),
+}
+
+#: push-side actions: the function of ``xerodesk.engine.push`` that does each
+PUSH_FUNCTIONS: dict[str, str] = {
+    RETRY: "retry_push",
+    RELEASE: "release_quote",
+    LINK_EXISTING: "link_existing",
+    SEND_CRM: "send_crm_value",
+}
+
+#: resolution written for the actions that only close the item
+_CLOSING = {DISMISS: "dismissed", KEEP_XERO: "kept_xero"}
+
+PushAction = Callable[[Connection, ReviewRow], Any]
+
+
+@dataclass(frozen=True)
+class ActionState:
+    """One button of a review item: its words, whether it works now, and why not."""
+
+    name: str
+    label: str
+    help: str
+    enabled: bool
+    reason: str = ""
+
+    @property
+    def tooltip(self) -> str:
+        return self.help if self.enabled else f"{self.help} Not available: {self.reason}"
+
+
+def push_action(name: str) -> PushAction | None:
+    """The push side's function for ``name``, if the push package provides it."""
+    function = PUSH_FUNCTIONS.get(name)
+    if function is None:
+        return None
+    try:
+        module = importlib.import_module("xerodesk.engine.push")
+    except ImportError:
+        return None
+    found = getattr(module, function, None)
+    return found if callable(found) else None
+
+
+def action_states(item: ReviewRow) -> list[ActionState]:
+    """The item's actions as buttons, each enabled only if the engine can do it."""
+    states: list[ActionState] = []
+    for name in item.actions or [DISMISS]:
+        label, help_text = ACTION_TEXT.get(name, (name.replace("_", " ").capitalize(), ""))
+        reason = _unavailable(item, name)
+        states.append(ActionState(name, label, help_text, reason is None, reason or ""))
+    return states
+
+
+def _unavailable(item: ReviewRow, name: str) -> str | None:
+    if item.resolved_at is not None:
+        return "this item is already resolved."
+    if name in _CLOSING:
+        return None
+    if name in PUSH_FUNCTIONS:
+        if push_action(name) is None:
+            return "the push side of the engine does not provide this action yet."
+        return None
+    return "the engine does not know this action."
+
+
+def close_item(connection: Connection, item_id: int, resolution: str) -> bool:
+    """Mark an open item resolved with ``resolution``; False if it was not open."""
+    result = connection.execute(
+        update(ReviewItem)
+        .where(ReviewItem.id == item_id, ReviewItem.resolved_at.is_(None))
+        .values(resolved_at=utcnow(), updated_at=utcnow(), resolution=resolution[:64])
+    )
+    return bool(result.rowcount)
+
+
+def perform(connection: Connection, item: ReviewRow, name: str) -> str:
+    """Carry out action ``name`` on ``item`` in the caller's transaction; returns what happened.
+
+    Raises ConfigurationError, with the reason, for an action that cannot be done.
+    """
+    if name not in (item.actions or [DISMISS]):
+        raise ConfigurationError(f"'{name}' is not an action of this review item.")
+    reason = _unavailable(item, name)
+    if reason is not None:
+        raise ConfigurationError(f"Cannot {ACTION_TEXT.get(name, (name, ''))[0].lower()}: {reason}")
+    if name in _CLOSING:
+        close_item(connection, item.id, _CLOSING[name])
+        return _CLOSING[name]
+    action = push_action(name)
+    assert action is not None
+    action(connection, item)
+    return name
+
+
+@dataclass(frozen=True)
+class FieldValues:
+    """One field of a conflict: the last-synced value and each side's."""
+
+    field: str
+    base: str | None
+    crm: str | None
+    xero: str | None
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def conflict_values(details: dict[str, Any]) -> list[FieldValues]:
+    """The base, CRM and Xero values a conflict item carries, field by field.
+
+    Accepts ``{"fields": {name: {"base", "crm", "xero"}}}``, ``{"conflicts":
+    [{"field", "base", "crm", "xero"}]}`` or ``{"base": {...}, "crm": {...},
+    "xero": {...}}``; empty when the details carry no values.
+    """
+    fields = details.get("fields")
+    if isinstance(fields, dict):
+        return [
+            FieldValues(str(name), _text(v.get("base")), _text(v.get("crm")), _text(v.get("xero")))
+            for name, v in fields.items()
+            if isinstance(v, dict)
+        ]
+    listed = details.get("conflicts")
+    if isinstance(listed, list):
+        return [
+            FieldValues(
+                str(v.get("field")), _text(v.get("base")), _text(v.get("crm")), _text(v.get("xero"))
+            )
+            for v in listed
+            if isinstance(v, dict) and v.get("field")
+        ]
+    sides = [details.get(side) for side in ("base", "crm", "xero")]
+    if all(isinstance(side, dict) for side in sides[1:]):
+        base, crm, xero = (side if isinstance(side, dict) else {} for side in sides)
+        names = list(dict.fromkeys([*base, *crm, *xero]))
+        return [
+            FieldValues(name, _text(base.get(name)), _text(crm.get(name)), _text(xero.get(name)))
+            for name in names
+        ]
+    return []
