@@ -1,0 +1,542 @@
+"""The facade the desktop app drives: a database, a Xero connection, passes, gauges.
+
+Qt-free and asyncio-only. Database work goes through a ``DbWorker`` (one
+thread, awaited), so the caller's event loop never waits on the database.
+Passes run in a *runner*, by default a separate process (see
+``xerodesk.session``): reading a 2 MB page of invoices parses JSON for a
+quarter of a second with the interpreter lock held, which a thread cannot
+hide from the window, and a process can. The runner reports progress, call
+usage and results as messages; the controller folds them into a snapshot per
+entity that the app reads a few times a second, and tells listeners what
+changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
+
+from sqlalchemy import Connection, Engine
+
+from xerodesk.domain.sync import PULL_ORDER, Counts, EntityKind, Phase
+from xerodesk.engine.dbworker import DbWorker
+from xerodesk.engine.review import perform
+from xerodesk.errors import ConfigurationError
+from xerodesk.store import migrate
+from xerodesk.store.database import display_url, open_engine
+from xerodesk.store.options import OPTIONS, Options, OptionSpec, seed_defaults, set_option
+from xerodesk.store.types import utcnow
+from xerodesk.store.views import review_item
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class Change(StrEnum):
+    """What a listener is told has changed (the payload is the new value, if any)."""
+
+    DATABASE = "database"
+    CONNECTION = "connection"
+    PROGRESS = "progress"
+    USAGE = "usage"
+    RUNNING = "running"
+    PASS_FINISHED = "pass_finished"
+    SCHEDULE = "schedule"
+    REVIEW = "review"
+    OPTIONS = "options"
+    SIGN_IN_NEEDED = "sign_in_needed"
+    PROBLEM = "problem"
+
+
+Listener = Callable[[Change, object], None]
+Message = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class XeroTarget:
+    """Which Xero to sync with: an API root (None: Xero itself) and how to sign in.
+
+    With ``client_id`` and ``client_secret``, a custom connection (e.g. a
+    server's); otherwise the keyring's sign-in of ``tenant_id`` (or the
+    default organisation). ``demo_size`` makes the runner serve the demo
+    company itself and connect to it.
+    """
+
+    label: str
+    xero_url: str | None = None
+    tenant_id: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    time_scale: float = 1.0
+    #: serve a generated sandbox organisation of this size (the demo company)
+    demo_size: str | None = None
+
+    @property
+    def demo(self) -> bool:
+        return self.demo_size is not None
+
+    def to_message(self) -> Message:
+        return {
+            "demo_size": self.demo_size,
+            "xero_url": self.xero_url,
+            "tenant_id": self.tenant_id,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "time_scale": self.time_scale,
+        }
+
+
+class Runner(Protocol):
+    """Where passes run; messages come back through ``on_message`` on the loop."""
+
+    async def start(
+        self, db_url: str, target: XeroTarget, on_message: Callable[[Message], None]
+    ) -> Message:
+        """Start and connect; the ``ready`` message, or raise with the reason."""
+        ...
+
+    def send(self, command: Message) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class DatabaseInfo:
+    url: str
+    shown: str
+    dialect: str
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    label: str
+    tenant_id: str
+    organisation: str
+    demo: bool
+
+
+@dataclass
+class EntityProgress:
+    """Where one entity stands in the pass in hand (the live half of the status tab)."""
+
+    entity: str
+    phase: Phase = Phase.WAITING
+    #: part of the pass in hand (or of the last one)
+    included: bool = True
+    counts: Counts = field(default_factory=Counts)
+    expected: int | None = None
+    pages: int = 0
+    calls: int = 0
+    message: str | None = None
+
+    @property
+    def fraction(self) -> float | None:
+        if self.phase is Phase.DONE:
+            return 1.0
+        if not self.expected:
+            return None
+        return min(1.0, self.counts.done / self.expected)
+
+
+@dataclass(frozen=True)
+class CallUsage:
+    """The call gauges: what the limits allow and what is left."""
+
+    taken_at: datetime
+    calls: int
+    calls_last_minute: int
+    minute_limit: int
+    minute_remaining: int | None
+    daily_limit: int
+    remaining_today: int
+
+    @property
+    def used_today(self) -> int:
+        return max(0, self.daily_limit - self.remaining_today)
+
+
+@dataclass(frozen=True)
+class PassSummary:
+    outcome: str
+    message: str | None
+    run_id: int | None
+    calls: int
+    new_review_items: int
+    full: bool
+    only: tuple[str, ...]
+    counts: dict[str, Counts]
+    finished_at: datetime
+
+
+def _counts(data: Mapping[str, Any]) -> Counts:
+    return Counts(
+        *(int(data.get(k, 0)) for k in ("created", "updated", "unchanged", "skipped", "errors"))
+    )
+
+
+def open_migrated(url: str) -> Engine:
+    """An engine on ``url``, migrated to the current schema with every option seeded."""
+    engine = open_engine(url)
+    try:
+        if migrate.current_revision(engine) != migrate.head_revision():
+            migrate.upgrade(engine)
+        with engine.begin() as connection:
+            seed_defaults(connection)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def check_database(url: str) -> str:
+    """Prove the database answers; says whether its schema is current (no changes made)."""
+    engine = open_engine(url)
+    try:
+        current = migrate.current_revision(engine)
+    finally:
+        engine.dispose()
+    if current is None:
+        return f"Connected to {display_url(url)}. It is empty: opening it creates the CRM tables."
+    if current != migrate.head_revision():
+        return f"Connected to {display_url(url)}. Opening it upgrades its schema."
+    return f"Connected to {display_url(url)}. The schema is up to date."
+
+
+class SyncController:
+    """The app's one handle on the engine."""
+
+    def __init__(self, runner_factory: Callable[[], Runner], *, auto_sync: bool = True) -> None:
+        self._runner_factory = runner_factory
+        self.auto_sync = auto_sync
+        self.database: DatabaseInfo | None = None
+        self.connection: ConnectionInfo | None = None
+        self.running = False
+        self.progress: dict[str, EntityProgress] = {}
+        self.last_pass: PassSummary | None = None
+        self.next_sync_at: datetime | None = None
+        self.usage: CallUsage | None = None
+        self.usage_history: deque[CallUsage] = deque(maxlen=600)
+        self._db: DbWorker | None = None
+        self._engine: Engine | None = None
+        self._runner: Runner | None = None
+        self._target: XeroTarget | None = None
+        self._listeners: list[Listener] = []
+        self._schedule: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._pass_done: asyncio.Future[PassSummary] | None = None
+        self._request: Message = {}
+        self.reset_progress()
+
+    # -- listeners ------------------------------------------------------------
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _tell(self, change: Change, payload: object = None) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(change, payload)
+            except Exception:
+                log.exception("a listener failed on %s", change)
+
+    # -- database -------------------------------------------------------------
+
+    async def open_database(self, url: str) -> DatabaseInfo:
+        """Open (creating or upgrading) the CRM database at ``url``; closes the one before."""
+        engine = await asyncio.to_thread(open_migrated, url)
+        await self.disconnect()
+        await self._close_database()
+        self._engine, self._db = engine, DbWorker(engine)
+        self.database = DatabaseInfo(url, display_url(url), engine.dialect.name)
+        self._tell(Change.DATABASE, self.database)
+        return self.database
+
+    async def _close_database(self) -> None:
+        db, engine = self._db, self._engine
+        self._db = self._engine = None
+        self.database = None
+        if db is not None:
+            await asyncio.to_thread(db.close)
+        if engine is not None:
+            engine.dispose()
+
+    def _worker(self) -> DbWorker:
+        if self._db is None:
+            raise ConfigurationError("Open a CRM database first (see the Connection tab).")
+        return self._db
+
+    async def query(
+        self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run a read query (e.g. from ``xerodesk.store.views``) on the database worker."""
+        return await self._worker().read(fn, *args, **kwargs)
+
+    # -- options and review ---------------------------------------------------
+
+    @staticmethod
+    def option_specs() -> tuple[OptionSpec, ...]:
+        return OPTIONS
+
+    async def option_values(self) -> dict[str, str]:
+        options = await self._worker().read(Options.load)
+        return {spec.name: options.raw(spec.name) for spec in OPTIONS}
+
+    async def save_options(self, values: Mapping[str, str]) -> dict[str, str]:
+        """Validate every value, then store them all in one transaction."""
+        spec_by_name = {spec.name: spec for spec in OPTIONS}
+        for name, raw in values.items():
+            if name not in spec_by_name:
+                raise ConfigurationError(f"there is no system option called {name!r}")
+            spec_by_name[name].validate(raw)
+
+        def store(connection: Connection) -> dict[str, str]:
+            return {name: set_option(connection, name, raw) for name, raw in values.items()}
+
+        saved = await self._worker().write(store)
+        self._tell(Change.OPTIONS, saved)
+        self._wake.set()
+        return saved
+
+    async def review_action(self, item_id: int, action: str) -> str:
+        """Carry out ``action`` on review item ``item_id``; returns the resolution."""
+
+        def act(connection: Connection) -> str:
+            item = review_item(connection, item_id)
+            if item is None:
+                raise ConfigurationError("That review item no longer exists.")
+            return perform(connection, item, action)
+
+        done = await self._worker().write(act)
+        self._tell(Change.REVIEW, item_id)
+        return done
+
+    # -- connection -----------------------------------------------------------
+
+    async def connect(self, target: XeroTarget) -> ConnectionInfo:
+        """Start a runner connected to ``target`` (replacing any other connection)."""
+        if self.database is None:
+            raise ConfigurationError("Open a CRM database before connecting to Xero.")
+        await self.disconnect()
+        runner = self._runner_factory()
+        ready = await runner.start(self.database.url, target, self._on_message)
+        self._runner, self._target = runner, target
+        self.connection = ConnectionInfo(
+            target.label,
+            str(ready.get("tenant_id") or ""),
+            str(ready.get("organisation") or ""),
+            target.demo,
+        )
+        self._on_usage(ready.get("usage"))
+        self._tell(Change.CONNECTION, self.connection)
+        if self.auto_sync:
+            self._schedule = asyncio.ensure_future(self._scheduler())
+        return self.connection
+
+    async def disconnect(self) -> None:
+        schedule, self._schedule = self._schedule, None
+        if schedule is not None:
+            schedule.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await schedule
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.close()
+        if self.connection is not None:
+            self.connection = None
+            self.next_sync_at = None
+            self._tell(Change.CONNECTION, None)
+        self._finish_running()
+
+    async def close(self) -> None:
+        await self.disconnect()
+        await self._close_database()
+
+    # -- passes ---------------------------------------------------------------
+
+    def sync_now(self) -> bool:
+        """Start an incremental pass of every entity; False if one is running."""
+        return self._start({"full": False, "only": [k.value for k in PULL_ORDER]}, "manual")
+
+    def full_resync(self, entity: EntityKind | None = None) -> bool:
+        """Re-read one entity (or all) in full; False if a pass is running."""
+        only = [entity.value] if entity else [k.value for k in PULL_ORDER]
+        return self._start({"full": True, "only": only}, "full_resync")
+
+    def stop(self) -> None:
+        """Cancel the pass in hand at its next page boundary."""
+        if self._runner is not None and self.running:
+            self._runner.send({"cmd": "stop"})
+
+    async def wait_for_pass(self) -> PassSummary:
+        """The summary of the pass in hand (tests and scripts)."""
+        if self._pass_done is None:
+            raise ConfigurationError("No pass is running.")
+        return await self._pass_done
+
+    def _start(self, request: Message, trigger: str) -> bool:
+        if self._runner is None:
+            raise ConfigurationError("Connect to Xero or the demo company first.")
+        if self.running:
+            return False
+        self._request = {**request, "trigger": trigger}
+        self.reset_progress(request["only"])
+        self.running = True
+        self._pass_done = asyncio.get_running_loop().create_future()
+        self._runner.send({"cmd": "pass", **self._request})
+        self._tell(Change.RUNNING, True)
+        return True
+
+    def reset_progress(self, only: list[str] | None = None) -> None:
+        chosen = set(only) if only is not None else {k.value for k in PULL_ORDER}
+        self.progress = {
+            k.value: EntityProgress(k.value, included=k.value in chosen) for k in PULL_ORDER
+        }
+
+    async def _scheduler(self) -> None:
+        """A pass now, then one every ``sync_interval_minutes`` after the last one ended."""
+        due = utcnow()
+        while True:
+            self.next_sync_at = due
+            self._tell(Change.SCHEDULE, due)
+            self._wake.clear()
+            delay = (due - utcnow()).total_seconds()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=max(0.0, delay))
+            if utcnow() >= due and not self.running:
+                self._start({"full": False, "only": [k.value for k in PULL_ORDER]}, "schedule")
+            if self._pass_done is not None and not self._pass_done.done():
+                await asyncio.wait([self._pass_done])
+            minutes = (await self._worker().read(Options.load)).sync_interval_minutes
+            last = self.last_pass.finished_at if self.last_pass else utcnow()
+            due = last + timedelta(minutes=minutes)
+
+    # -- messages from the runner ---------------------------------------------
+
+    def _on_message(self, message: Message) -> None:
+        kind = message.get("event")
+        if kind == "progress":
+            self._on_progress(message)
+        elif kind == "usage":
+            self._on_usage(message.get("usage"))
+        elif kind == "finished":
+            self._on_finished(message)
+        elif kind == "failed":
+            self._on_failed(message)
+        elif kind == "exited":
+            self._on_exited(message)
+
+    def _on_progress(self, message: Message) -> None:
+        entity = str(message.get("entity"))
+        entry = self.progress.setdefault(entity, EntityProgress(entity))
+        entry.included = True
+        entry.phase = Phase(message.get("phase", Phase.READING))
+        entry.counts = _counts(message.get("counts") or {})
+        entry.expected = message.get("expected") or entry.expected
+        entry.pages = int(message.get("pages") or entry.pages)
+        entry.calls = int(message.get("calls") or entry.calls)
+        entry.message = message.get("message")
+        self._tell(Change.PROGRESS, entity)
+
+    def _on_usage(self, data: Mapping[str, Any] | None) -> None:
+        if not data:
+            return
+        usage = CallUsage(
+            utcnow(),
+            int(data.get("calls", 0)),
+            int(data.get("calls_last_minute", 0)),
+            int(data.get("minute_limit", 60)),
+            data.get("minute_remaining"),
+            int(data.get("daily_limit", 5000)),
+            int(data.get("remaining_today", 0)),
+        )
+        self.usage = usage
+        if (
+            not self.usage_history
+            or (usage.taken_at - self.usage_history[-1].taken_at).total_seconds() >= 1
+        ):
+            self.usage_history.append(usage)
+        self._tell(Change.USAGE, usage)
+
+    def _on_finished(self, message: Message) -> None:
+        report = message.get("report") or {}
+        entities = report.get("entities") or {}
+        summary = PassSummary(
+            str(report.get("outcome") or "cancelled"),
+            report.get("message"),
+            report.get("run_id"),
+            int(report.get("calls") or 0),
+            int(report.get("new_review_items") or 0),
+            bool(self._request.get("full")),
+            tuple(self._request.get("only") or ()),
+            {name: _counts(figures) for name, figures in entities.items()},
+            utcnow(),
+        )
+        for name, entry in self.progress.items():
+            if entry.included and entry.phase not in (Phase.DONE, Phase.FAILED):
+                entry.phase = Phase.CANCELLED if summary.outcome == "cancelled" else Phase.DONE
+            if name in summary.counts:
+                entry.counts = summary.counts[name]
+        self._finish_pass(summary)
+
+    def _on_failed(self, message: Message) -> None:
+        reason = str(message.get("reason") or "error")
+        text = str(message.get("message") or "The sync failed.")
+        for entry in self.progress.values():
+            if entry.included and entry.phase is not Phase.DONE:
+                entry.phase = Phase.FAILED
+        summary = PassSummary(
+            "failed",
+            text,
+            None,
+            0,
+            0,
+            bool(self._request.get("full")),
+            tuple(self._request.get("only") or ()),
+            {},
+            utcnow(),
+        )
+        if reason == "auth":
+            self._tell(Change.SIGN_IN_NEEDED, text)
+        self._tell(Change.PROBLEM, text)
+        self._finish_pass(summary)
+
+    def _on_exited(self, message: Message) -> None:
+        if self._runner is None:
+            return
+        text = f"The sync process stopped unexpectedly (exit status {message.get('code')})."
+        self._tell(Change.PROBLEM, text)
+        if self.running:
+            self._on_failed({"reason": "error", "message": text})
+        self._runner = None
+        self.connection = None
+        self._tell(Change.CONNECTION, None)
+
+    def _finish_pass(self, summary: PassSummary) -> None:
+        self.last_pass = summary
+        if self._pass_done is not None and not self._pass_done.done():
+            self._pass_done.set_result(summary)
+        self._finish_running()
+        self._wake.set()
+        self._tell(Change.PROGRESS, None)
+        self._tell(Change.PASS_FINISHED, summary)
+        self._tell(Change.REVIEW, None)
+
+    def _finish_running(self) -> None:
+        if self.running:
+            self.running = False
+            self._tell(Change.RUNNING, False)
+        if self._pass_done is not None and not self._pass_done.done():
+            self._pass_done.cancel()
