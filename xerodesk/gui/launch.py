@@ -1,0 +1,52 @@
+"""Starting the desktop app: the QApplication, the qasync event loop, the window."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Sequence
+
+import qasync
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from xerodesk.gui.icons import app_icon
+from xerodesk.gui.main_window import MainWindow
+from xerodesk.paths import AppPaths
+from xerodesk.session import make_controller
+
+
+def application(argv: Sequence[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(list(argv if argv is not None else sys.argv[:1]))
+    app.setApplicationName("xerodesk")
+    app.setApplicationDisplayName("xerodesk")
+    app.setOrganizationName("xerodesk")
+    app.setDesktopFileName("xerodesk")
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def ui_settings(paths: AppPaths) -> QSettings:
+    """Per-user UI state (window geometry, last tab, database choice): never secrets."""
+    return QSettings(str(paths.config_dir / "desktop.ini"), QSettings.Format.IniFormat)
+
+
+def run_app(paths: AppPaths, *, db_url: str | None = None, demo: bool = False) -> int:
+    """Show the window and run until it is closed; returns the exit status."""
+    app = application()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    window = MainWindow(make_controller(), ui_settings(paths))
+    window.show()
+
+    async def main() -> None:
+        window.start(db_url=db_url, demo=demo)
+        assert window.closed is not None
+        await window.closed
+
+    with loop:
+        loop.run_until_complete(main())
+    return 0

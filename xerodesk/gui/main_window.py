@@ -1,0 +1,215 @@
+"""The main window: six tabs, the status bar, the menus and the tray."""
+
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from xerodesk import __version__
+from xerodesk.engine.controller import PassSummary, SyncController
+from xerodesk.gui.bridge import Bridge
+from xerodesk.gui.icons import app_icon
+from xerodesk.gui.ops import Ops
+from xerodesk.gui.statusbar import StatusBar
+from xerodesk.gui.tab_connection import ConnectionTab
+from xerodesk.gui.tab_log import LogTab
+from xerodesk.gui.tab_mapping import MappingTab
+from xerodesk.gui.tab_options import OptionsTab
+from xerodesk.gui.tab_review import ReviewTab
+from xerodesk.gui.tab_status import StatusTab
+from xerodesk.gui.text import outcome_text
+from xerodesk.gui.tray import Tray
+from xerodesk.store.views import review_kinds
+
+BLOCKED_KIND = "push_blocked"
+DEFAULT_SIZE = (1180, 760)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, controller: SyncController, settings: QSettings) -> None:
+        super().__init__()
+        self.controller = controller
+        self.settings = settings
+        self.setWindowTitle("xerodesk")
+        self.setWindowIcon(app_icon())
+        self.setMinimumSize(820, 560)
+        self.ops = Ops(self.show_problem)
+        self.bridge = Bridge(controller, self)
+        self.connection_tab = ConnectionTab(controller, self.ops, self.bridge, settings)
+        self.options_tab = OptionsTab(controller, self.ops, self.bridge)
+        self.status_tab = StatusTab(controller, self.ops, self.bridge)
+        self.review_tab = ReviewTab(controller, self.ops, self.bridge)
+        self.mapping_tab = MappingTab(controller, self.ops, self.bridge)
+        self.log_tab = LogTab(controller, self.ops, self.bridge)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("main_tabs")
+        for widget, title in (
+            (self.connection_tab, "&Connection"),
+            (self.options_tab, "System &options"),
+            (self.status_tab, "S&ync status"),
+            (self.review_tab, "&Review"),
+            (self.mapping_tab, "&Mapping tables"),
+            (self.log_tab, "&Log"),
+        ):
+            self.tabs.addTab(widget, title)
+        self.banner = QLabel()
+        self.banner.setObjectName("problem_banner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("color: #b00020;")
+        self.banner_close = QPushButton("Dismiss")
+        self.banner_close.clicked.connect(self.clear_problem)
+        banner_row = QHBoxLayout()
+        banner_row.addWidget(self.banner, 1)
+        banner_row.addWidget(self.banner_close)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addLayout(banner_row)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self.clear_problem()
+        self.status = StatusBar(controller, self.bridge, self)
+        self.setStatusBar(self.status)
+        actions = self._menus()
+        self.tray = Tray(self, lambda text: self.status.showMessage(text, 15000), actions)
+        self.bridge.pass_finished.connect(self._pass_finished)
+        self.bridge.running_changed.connect(self.tray.set_busy)
+        self.bridge.sign_in_needed.connect(self._sign_in_needed)
+        self.bridge.problem_raised.connect(self.show_problem)
+        self.closed: asyncio.Future[None] | None = None
+        self._open_blocked = 0
+        self._closing = False
+        self._shutdown: asyncio.Future[None] | None = None
+        self._restore()
+
+    def _menus(self) -> list[QAction]:
+        file_menu = self.menuBar().addMenu("&File")
+        quit_action = file_menu.addAction("&Quit")
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        sync_menu = self.menuBar().addMenu("&Sync")
+        sync_now = sync_menu.addAction("Sync &now")
+        sync_now.triggered.connect(self.status_tab.sync_now)
+        full = sync_menu.addAction("&Full resync of everything")
+        full.triggered.connect(lambda: self.ops.run(self._full_resync()))
+        stop = sync_menu.addAction("&Stop")
+        stop.setShortcut(QKeySequence("Ctrl+."))
+        stop.triggered.connect(self.controller.stop)
+        view_menu = self.menuBar().addMenu("&View")
+        for index in range(self.tabs.count()):
+            action = view_menu.addAction(self.tabs.tabText(index).replace("&", ""))
+            action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.triggered.connect(lambda _c=False, i=index: self.tabs.setCurrentIndex(i))
+        help_menu = self.menuBar().addMenu("&Help")
+        about = help_menu.addAction("&About xerodesk")
+        about.triggered.connect(self._about)
+        return [sync_now, stop, quit_action]
+
+    async def _full_resync(self) -> None:
+        if not self.controller.full_resync(None):
+            self.show_problem("A pass is already running.")
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self, "About xerodesk",
+            f"xerodesk {__version__}\n"
+            "Keeps your CRM database and your Xero organisation in lockstep.",
+        )  # fmt: skip
+
+    # -- problems and notifications -------------------------------------------
+
+    def show_problem(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.show()
+        self.banner_close.show()
+        if hasattr(self, "status"):
+            self.status.showMessage(text, 15000)
+
+    def clear_problem(self) -> None:
+        self.banner.clear()
+        self.banner.hide()
+        self.banner_close.hide()
+
+    def _pass_finished(self, summary: PassSummary) -> None:
+        if summary.outcome in ("ok", "day_limit"):
+            total = sum((c.created + c.updated for c in summary.counts.values()), 0)
+            text = f"{total:,} record(s) created or updated, {summary.calls:,} Xero calls."
+            if summary.new_review_items:
+                text += f" {summary.new_review_items} new item(s) to review."
+            self.tray.notify(f"Sync {outcome_text(summary.outcome).lower()}", text)
+        elif summary.outcome == "failed":
+            self.tray.notify("Sync failed", summary.message or "See the log.", warning=True)
+        if self.controller.database is not None:
+            self.ops.run(self.controller.query(review_kinds), self._check_blocked)
+
+    def _check_blocked(self, kinds: dict[str, int]) -> None:
+        blocked = kinds.get(BLOCKED_KIND, 0)
+        if blocked > self._open_blocked:
+            self.tray.notify(
+                "Orders held back",
+                f"{blocked} confirmed order(s) wait for customers on stop: see the Review tab.",
+                warning=True,
+            )
+        self._open_blocked = blocked
+
+    def _sign_in_needed(self, text: str) -> None:
+        self.tray.notify("Sign in to Xero", text, warning=True)
+
+    # -- start, geometry, closing ---------------------------------------------
+
+    def _restore(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(*DEFAULT_SIZE)
+        tab = self.settings.value("window/tab", 0)
+        self.tabs.setCurrentIndex(int(str(tab)) if str(tab).isdigit() else 0)
+
+    def start(self, *, db_url: str | None = None, demo: bool = False) -> None:
+        """Open what the user asked for (or used last time) once the loop runs."""
+        self.closed = asyncio.get_running_loop().create_future()
+        self.connection_tab.start()
+        if demo:
+            self.tabs.setCurrentWidget(self.status_tab)
+            self.ops.run(self.connection_tab.use_demo())
+        elif db_url:
+            self.ops.run(self.controller.open_database(db_url))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/tab", self.tabs.currentIndex())
+        self.settings.sync()
+        if self._closing:
+            event.accept()
+            return
+        event.ignore()
+        self._closing = True
+        self.setEnabled(False)
+        self.status.showMessage("Stopping the sync and closing…")
+        self._shutdown = asyncio.ensure_future(self.shut_down())
+
+    async def shut_down(self) -> None:
+        """Stop the sync (the runner finishes its page), close the database, then the window."""
+        self._closing = True
+        try:
+            self.ops.cancel_all()
+            await self.controller.close()
+        finally:
+            self.bridge.stop()
+            self.status.stop()
+            self.tray.hide()
+            self.close()
+            if self.closed is not None and not self.closed.done():
+                self.closed.set_result(None)

@@ -1,0 +1,85 @@
+"""Background work for the widgets: one small operation API with one error path.
+
+``Ops.run(coro, done=...)`` runs a coroutine as a task on the qasync loop;
+its result goes to ``done`` and any failure to the one problem handler (a
+banner in the window), never to a traceback. The engine's database work
+inside it runs on the database worker thread, so the window stays live.
+Modelled on anki's ``QueryOp``/``CollectionOp``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from xerodesk.errors import XerodeskError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+ProblemHandler = Callable[[str], None]
+
+
+class Ops:
+    """Runs the widgets' coroutines and reports their failures in one place."""
+
+    def __init__(self, on_problem: ProblemHandler) -> None:
+        self.on_problem = on_problem
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def run(
+        self,
+        work: Awaitable[T],
+        done: Callable[[T], None] | None = None,
+        *,
+        failed: Callable[[str], None] | None = None,
+    ) -> asyncio.Task[T]:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(lambda t: self._finished(t, done, failed))
+        return task
+
+    def _finished(
+        self,
+        task: asyncio.Task[T],
+        done: Callable[[T], None] | None,
+        failed: Callable[[str], None] | None,
+    ) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is None:
+            if done is not None:
+                done(task.result())
+            return
+        text = problem_text(error)
+        if not isinstance(error, XerodeskError):
+            log.error("unexpected error in the app", exc_info=error)
+        if failed is not None:
+            failed(text)
+        self.on_problem(text)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._tasks)
+
+    async def wait_idle(self) -> None:
+        """Wait for every operation in hand (tests, and closing the window)."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    def cancel_all(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+
+
+def problem_text(error: BaseException) -> str:
+    """What to tell the user about ``error``: its own words, or a short general line."""
+    if isinstance(error, XerodeskError):
+        return str(error)
+    if isinstance(error, OSError):
+        return f"{type(error).__name__}: {error.strerror or error}"
+    return f"Something went wrong ({type(error).__name__}); the details are in the log."

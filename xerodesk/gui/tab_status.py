@@ -1,0 +1,240 @@
+"""Sync status: one row per entity, live progress, the sync buttons and the call chart."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from xerodesk.domain.sync import PULL_ORDER, EntityKind, Phase
+from xerodesk.engine.controller import EntityProgress, SyncController
+from xerodesk.gui.bridge import Bridge
+from xerodesk.gui.chart import CallsChart
+from xerodesk.gui.ops import Ops
+from xerodesk.gui.text import entity_name, number, outcome_text, when
+from xerodesk.store.views import EntityStatus, entity_status
+
+COLUMNS = (
+    "Entity",
+    "Progress",
+    "Last pass",
+    "Outcome",
+    "Changes read up to",
+    "Created",
+    "Updated",
+    "Unchanged",
+    "Skipped",
+    "Errors",
+    "Linked records",
+)
+PHASE_TEXT = {
+    Phase.WAITING: "Waiting",
+    Phase.READING: "Reading from Xero",
+    Phase.WRITING: "Writing to the CRM",
+    Phase.REFRESHING: "Refreshing",
+    Phase.PUSHING: "Sending to Xero",
+    Phase.DONE: "Done",
+    Phase.FAILED: "Failed",
+    Phase.CANCELLED: "Stopped",
+}
+
+
+class StatusTab(QWidget):
+    def __init__(self, controller: SyncController, ops: Ops, bridge: Bridge) -> None:
+        super().__init__()
+        self.controller = controller
+        self.ops = ops
+        self.stored: dict[str, EntityStatus] = {}
+        self.sync_button = QPushButton("Sync &now")
+        self.sync_button.setObjectName("sync_now")
+        self.sync_button.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.sync_button.setToolTip("Read what changed in Xero since the last pass (F5)")
+        self.scope = QComboBox()
+        self.scope.setObjectName("resync_scope")
+        self.scope.setAccessibleName("What to resync")
+        self.scope.addItem("All entities", None)
+        for kind in PULL_ORDER:
+            self.scope.addItem(entity_name(kind.value), kind.value)
+        self.resync_button = QPushButton("&Full resync")
+        self.resync_button.setObjectName("full_resync")
+        self.resync_button.setToolTip(
+            "Read every record of the chosen entity again, not just changes"
+        )
+        self.stop_button = QPushButton("S&top")
+        self.stop_button.setObjectName("stop_sync")
+        self.stop_button.setToolTip("Stop after the page in hand; nothing is left half-written")
+        self.state = QLabel()
+        self.state.setObjectName("sync_state")
+        self.sync_button.clicked.connect(self.sync_now)
+        self.resync_button.clicked.connect(self.full_resync)
+        self.stop_button.clicked.connect(controller.stop)
+        bar = QHBoxLayout()
+        for widget in (self.sync_button, self.scope, self.resync_button, self.stop_button):
+            bar.addWidget(widget)
+        bar.addWidget(self.state, 1)
+        self.table = self._table()
+        self.chart = CallsChart()
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 3)
+        layout.addWidget(self.chart, 2)
+        bridge.database_changed.connect(self.reload)
+        bridge.connection_changed.connect(self._refresh_buttons)
+        bridge.running_changed.connect(self._refresh_buttons)
+        bridge.progress_changed.connect(self._show_progress)
+        bridge.pass_finished.connect(lambda _summary: self.reload())
+        bridge.usage_changed.connect(self._show_usage)
+        self._refresh_buttons()
+
+    def _table(self) -> QTableWidget:
+        table = QTableWidget(len(PULL_ORDER), len(COLUMNS))
+        table.setObjectName("status_table")
+        table.setHorizontalHeaderLabels(list(COLUMNS))
+        table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.bars: dict[str, QProgressBar] = {}
+        for row, kind in enumerate(PULL_ORDER):
+            table.setItem(row, 0, QTableWidgetItem(entity_name(kind.value)))
+            bar = QProgressBar()
+            bar.setObjectName(f"progress_{kind.value}")
+            bar.setTextVisible(True)
+            bar.setFormat("")
+            bar.setValue(0)
+            table.setCellWidget(row, 1, bar)
+            self.bars[kind.value] = bar
+            for column in range(2, len(COLUMNS)):
+                item = QTableWidgetItem("")
+                if column >= 5:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                table.setItem(row, column, item)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        table.itemSelectionChanged.connect(self._selected)
+        return table
+
+    def _selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            self.scope.setCurrentIndex(rows[0].row() + 1)
+
+    def _set(self, row: int, column: int, text: str) -> None:
+        item = self.table.item(row, column)
+        if item is not None and item.text() != text:
+            item.setText(text)
+
+    # -- actions --------------------------------------------------------------
+
+    def sync_now(self) -> None:
+        self.ops.run(self._start(lambda: self.controller.sync_now()))
+
+    def full_resync(self) -> None:
+        value = self.scope.currentData()
+        entity = EntityKind(value) if value else None
+        self.ops.run(self._start(lambda: self.controller.full_resync(entity)))
+
+    async def _start(self, start: Callable[[], bool]) -> None:
+        if not start():
+            self.state.setText("A pass is already running.")
+
+    def _refresh_buttons(self) -> None:
+        connected = self.controller.connection is not None
+        running = self.controller.running
+        self.sync_button.setEnabled(connected and not running)
+        self.resync_button.setEnabled(connected and not running)
+        self.scope.setEnabled(connected and not running)
+        self.stop_button.setEnabled(running)
+        if not connected:
+            self.state.setText("Not connected to Xero: see the Connection tab.")
+        elif running:
+            self.state.setText("Syncing…")
+        elif self.controller.last_pass is not None:
+            last = self.controller.last_pass
+            self.state.setText(
+                f"Last pass: {outcome_text(last.outcome)} at {when(last.finished_at)}"
+            )
+        else:
+            self.state.setText("Connected; no pass yet in this session.")
+
+    # -- data -----------------------------------------------------------------
+
+    def reload(self) -> None:
+        if self.controller.database is None:
+            return
+        entities = [kind.value for kind in PULL_ORDER]
+        self.ops.run(self.controller.query(entity_status, entities), self._show_stored)
+
+    def _show_stored(self, rows: list[EntityStatus]) -> None:
+        self.stored = {row.entity: row for row in rows}
+        for index, kind in enumerate(PULL_ORDER):
+            status = self.stored.get(kind.value)
+            if status is None:
+                continue
+            figures = status.figures
+            values = (
+                when(status.last_run_at),
+                outcome_text(status.last_outcome),
+                when(status.modified_since, "nothing read yet"),
+                number(figures.created),
+                number(figures.updated),
+                number(figures.unchanged),
+                number(figures.skipped),
+                number(figures.errors),
+                number(status.linked),
+            )
+            for offset, text in enumerate(values):
+                self._set(index, 2 + offset, text)
+        self._refresh_buttons()
+        self._show_progress()
+
+    def _show_progress(self) -> None:
+        running = self.controller.running
+        for index, kind in enumerate(PULL_ORDER):
+            entry = self.controller.progress.get(kind.value)
+            if entry is None:
+                continue
+            self._show_bar(self.bars[kind.value], entry, running)
+            if running and entry.included and entry.phase is not Phase.WAITING:
+                c = entry.counts
+                for offset, value in enumerate(
+                    (c.created, c.updated, c.unchanged, c.skipped, c.errors)
+                ):
+                    self._set(index, 5 + offset, number(value))
+
+    def _show_bar(self, bar: QProgressBar, entry: EntityProgress, running: bool) -> None:
+        if not entry.included or (not running and self.controller.last_pass is None):
+            bar.setRange(0, 100)
+            bar.setValue(0)
+            bar.setFormat("")
+            return
+        fraction = entry.fraction
+        if fraction is None and entry.phase in (Phase.READING, Phase.WRITING, Phase.REFRESHING):
+            bar.setRange(0, 0)  # busy, size unknown
+        else:
+            bar.setRange(0, 100)
+            bar.setValue(round((fraction or 0.0) * 100))
+        done = entry.counts.done
+        expected = f" of {entry.expected:,}" if entry.expected else ""
+        bar.setFormat(f"{PHASE_TEXT.get(entry.phase, entry.phase)} · {done:,}{expected}")
+        bar.setAccessibleDescription(bar.format())
+
+    def _show_usage(self) -> None:
+        self.chart.show_usage(list(self.controller.usage_history))

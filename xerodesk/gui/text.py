@@ -1,0 +1,83 @@
+"""How the app words things: entity names, times, counts, outcomes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+ENTITY_NAMES: dict[str, str] = {
+    "tax_rates": "Tax rates",
+    "currencies": "Currencies",
+    "contacts": "Customers and suppliers",
+    "items": "Products",
+    "invoices": "Sales invoices",
+    "credit_notes": "Credit notes",
+    "purchase_orders": "Purchase orders",
+}
+
+OUTCOMES: dict[str, str] = {
+    "ok": "Finished",
+    "running": "Running",
+    "cancelled": "Stopped",
+    "failed": "Failed",
+    "day_limit": "Daily call limit reached",
+}
+
+
+def entity_name(entity: str) -> str:
+    return ENTITY_NAMES.get(entity, entity.replace("_", " ").capitalize())
+
+
+def outcome_text(outcome: str | None) -> str:
+    if outcome is None:
+        return ""
+    return OUTCOMES.get(outcome, outcome.replace("_", " ").capitalize())
+
+
+def when(moment: datetime | None, empty: str = "never") -> str:
+    """A time in the user's local zone: ``14:05`` today, else ``2 Mar 14:05``."""
+    if moment is None:
+        return empty
+    local = moment.astimezone()
+    now = datetime.now(UTC).astimezone()
+    if local.date() == now.date():
+        return local.strftime("%H:%M:%S")
+    if local.year == now.year:
+        return local.strftime("%d %b %H:%M")
+    return local.strftime("%d %b %Y %H:%M")
+
+
+def stamp(moment: datetime | None) -> str:
+    """A full local date and time, for tables and details."""
+    return "" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def relative(moment: datetime | None, empty: str = "not scheduled") -> str:
+    """``in 4 min``, ``in 20 s``, ``now``."""
+    if moment is None:
+        return empty
+    seconds = (moment - datetime.now(UTC)).total_seconds()
+    if seconds <= 1:
+        return "now"
+    if seconds < 90:
+        return f"in {int(seconds)} s"
+    if seconds < 90 * 60:
+        return f"in {round(seconds / 60)} min"
+    return when(moment)
+
+
+def number(value: int | None) -> str:
+    return "" if value is None else f"{value:,}"
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+def kind_name(kind: str) -> str:
+    """A review item's kind in words: ``push_blocked`` → ``Push blocked``."""
+    return kind.replace("_", " ").capitalize()
