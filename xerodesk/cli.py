@@ -376,7 +376,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     paths = app.setup(args.debug)
     if not args.headless:
-        raise NotBuiltYetError("the desktop app is not built yet; try 'xerodesk demo --headless'")
+        from xerodesk.gui.launch import run_app
+
+        return run_app(paths, demo=True)
     print("Starting the Xero sandbox with a demo organisation…", flush=True)
     url, report = asyncio.run(app.run_demo_pass(paths, TerminalProgress()))
     print(f"Demo CRM database: {url}")
@@ -391,7 +393,12 @@ def _not_built(what: str) -> Handler:
     return handler
 
 
-_cmd_gui = _not_built("the desktop app")
+def _cmd_gui(args: argparse.Namespace) -> int:
+    from xerodesk import app
+    from xerodesk.gui.launch import run_app
+
+    paths = app.setup(args.debug)
+    return run_app(paths, db_url=args.db)
 
 
 def _cmd_login(args: argparse.Namespace) -> int:
