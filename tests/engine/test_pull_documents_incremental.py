@@ -234,6 +234,16 @@ def test_bills_and_supplier_credit_notes_are_never_fetched(
 
 def test_balances_follow_document_changes(documents: RunningSandbox, db_engine: Engine) -> None:
     run(documents, db_engine)
+    invoice = orgs.uid(1, orgs.INV_AUTHORISED)
+    documents.control(
+        "POST",
+        "/edit",
+        {"collection": "Invoices", "id": invoice, "changes": {"Reference": "PO 4471/B"}},
+    )
+    documents.control("POST", "/counters/reset")
+    report = run(documents, db_engine)
+    assert report.entities["invoices"].counts.updated == 1
+    assert calls_by_endpoint(documents)["GET /Contacts"] == 1  # a reference moves no balance
     documents.control(
         "POST", f"/documents/Invoices/{orgs.uid(1, orgs.INV_AUTHORISED)}/status", {"Status": "PAID"}
     )

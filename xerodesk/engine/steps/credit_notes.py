@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, Table
 
@@ -20,6 +21,7 @@ from xerodesk.engine.links import load_links, save_links
 from xerodesk.engine.pull import PageOutcome, WriteContext
 from xerodesk.engine.steps.common import map_page, report_malformed, resolve_malformed
 from xerodesk.engine.steps.documents import (
+    balance_contacts,
     changed,
     document_snapshot,
     ids_by,
@@ -70,12 +72,7 @@ def write_credit_notes(
     """Write the credit notes that changed; returns the counts and their ContactIDs."""
     records = latest_per_id(mapped, lambda m: m.credit_note_id)
     links = load_links(connection, ENTITY, [m.credit_note_id for m in records])
-    snapshots = {
-        m.credit_note_id: document_snapshot(
-            m.contact_id, m.status.value, m.updated_at, list(m.lines)
-        )
-        for m in records
-    }
+    snapshots = {m.credit_note_id: _snapshot(m) for m in records}
     todo = [m for m in records if changed(links.get(m.credit_note_id), snapshots[m.credit_note_id])]
     if not todo:
         return Counts(unchanged=len(records)), set()
@@ -108,4 +105,13 @@ def write_credit_notes(
         ],
     )
     created = sum(1 for m in todo if m.credit_note_id not in links)
-    return write_counts(len(todo), len(records), created), {m.contact_id for m in todo}
+    touched = set().union(
+        *(balance_contacts(links.get(m.credit_note_id), snapshots[m.credit_note_id]) for m in todo)
+    )
+    return write_counts(len(todo), len(records), created), touched
+
+
+def _snapshot(mapped: MappedCreditNote) -> dict[str, Any]:
+    balance = [mapped.status.value, mapped.is_paid, [line["gross_value"] for line in mapped.lines]]
+    parts = (mapped.status.value, mapped.updated_at, list(mapped.lines))
+    return document_snapshot(mapped.contact_id, *parts, balance=balance)

@@ -48,15 +48,36 @@ def latest_per_id(mapped: Sequence[D], key: Callable[[D], str]) -> list[D]:
     return list(latest.values())
 
 
-def document_snapshot(contact_id: str, *parts: Any) -> dict[str, Any]:
-    """A compact snapshot: a digest of every mapped value, and the contact's id.
+def _digest(parts: Any) -> str:
+    text = json.dumps(snapshot_value(parts), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def document_snapshot(contact_id: str, *parts: Any, balance: Sequence[Any] = ()) -> dict[str, Any]:
+    """A compact snapshot: digests of every mapped value and of ``balance``, and the contact.
 
     Documents are read-only on the CRM side, so the values themselves need not
-    be kept; the digest tells "unchanged" from "changed" exactly, and the
-    contact id lets a later pass fill the ledger link of credit-note lines.
+    be kept: the digest tells "unchanged" from "changed" exactly; the balance
+    digest (of what moves the contact's balance: status, totals, amounts due)
+    tells whether the contact's balance needs a refresh; the contact id lets a
+    later pass fill the ledger link of credit-note lines.
     """
-    text = json.dumps(snapshot_value(list(parts)), sort_keys=True, separators=(",", ":"))
-    return {"digest": hashlib.sha256(text.encode()).hexdigest(), "contact_id": contact_id}
+    return {
+        "digest": _digest(list(parts)),
+        "balance": _digest(list(balance)),
+        "contact_id": contact_id,
+    }
+
+
+def balance_contacts(link: Link | None, snapshot: Mapping[str, Any]) -> set[str]:
+    """The contacts whose balance a written document may have moved (old and new owner)."""
+    contact = str(snapshot["contact_id"])
+    if link is None or link.snapshot is None:
+        return {contact}
+    before = link.snapshot
+    if before.get("balance") == snapshot["balance"] and before.get("contact_id") == contact:
+        return set()
+    return {contact, str(before.get("contact_id") or contact)}
 
 
 def changed(link: Link | None, snapshot: Mapping[str, Any]) -> bool:

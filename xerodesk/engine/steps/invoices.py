@@ -3,14 +3,15 @@
 Only ``Type=="ACCREC"`` is asked for: bills are never fetched. Headers are
 keyed on ``xero_invoice_id``, lines on ``xero_line_id`` and replaced exactly.
 Deleted and voided invoices keep their rows, flagged ``exclude_from_reports``.
-The step remembers the contacts whose invoices it wrote, so the pass can
-refresh their balances (Xero changes them without bumping the contact).
+The step remembers the contacts whose balance its writes may have moved, so
+the pass can refresh them (Xero changes balances without bumping the contact).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, select, update
 
@@ -20,6 +21,7 @@ from xerodesk.engine.links import load_links, save_links
 from xerodesk.engine.pull import PageOutcome, WriteContext
 from xerodesk.engine.steps.common import map_page, report_malformed, resolve_malformed
 from xerodesk.engine.steps.documents import (
+    balance_contacts,
     changed,
     document_snapshot,
     ids_by,
@@ -38,6 +40,8 @@ HEADERS: Table = SalesOrderHeader.__table__  # type: ignore[assignment]
 LINES: Table = SalesTransaction.__table__  # type: ignore[assignment]
 LEDGERS: Table = SalesLedger.__table__  # type: ignore[assignment]
 ENTITY = EntityKind.INVOICES.value
+#: what moves the contact's balance (outstanding and overdue) when it changes
+BALANCE_COLUMNS = ("xero_status", "gross_total", "amount_due", "amount_paid", "due_date")
 
 
 @dataclass
@@ -72,9 +76,7 @@ def write_invoices(
     """Write the invoices that changed; returns the counts and their ContactIDs."""
     records = latest_per_id(mapped, lambda m: m.invoice_id)
     links = load_links(connection, ENTITY, [m.invoice_id for m in records])
-    snapshots = {
-        m.invoice_id: document_snapshot(m.contact_id, m.header, list(m.lines)) for m in records
-    }
+    snapshots = {m.invoice_id: _snapshot(m) for m in records}
     todo = [m for m in records if changed(links.get(m.invoice_id), snapshots[m.invoice_id])]
     if not todo:
         return Counts(unchanged=len(records)), set()
@@ -115,7 +117,16 @@ def write_invoices(
         ],
     )
     created = sum(1 for m in todo if m.invoice_id not in links)
-    return write_counts(len(todo), len(records), created), {m.contact_id for m in todo}
+    touched = set().union(
+        *(balance_contacts(links.get(m.invoice_id), snapshots[m.invoice_id]) for m in todo)
+    )
+    return write_counts(len(todo), len(records), created), touched
+
+
+def _snapshot(mapped: MappedInvoice) -> dict[str, Any]:
+    header = mapped.header
+    balance = [header[c] for c in BALANCE_COLUMNS]
+    return document_snapshot(mapped.contact_id, header, list(mapped.lines), balance=balance)
 
 
 def _link_quotes(connection: Connection, header_ids: dict[str, int]) -> None:
