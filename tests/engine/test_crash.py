@@ -44,7 +44,7 @@ TABLES = (
     "vat_code",
     "currency",
 )
-KILLS_PER_DATABASE = 6
+KILLS_PER_DATABASE = 7
 DATABASES = 4
 
 
@@ -117,7 +117,7 @@ def _kill_after_progress(
     deadline = time.monotonic() + timeout
     while process.poll() is None and time.monotonic() < deadline:
         if _pages_saved(db) > before:
-            time.sleep(rng.uniform(0.0, 0.4))  # land anywhere: mid-request, mid-write
+            time.sleep(rng.uniform(0.0, 0.25))  # land anywhere: mid-request, mid-write
             break
         time.sleep(0.02)
     alive = process.poll() is None

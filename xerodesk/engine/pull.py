@@ -18,7 +18,14 @@ from typing import Protocol
 from sqlalchemy import Connection, func, select
 
 from xerodesk.domain.sync import Counts, EntityKind, Phase, ProgressEvent, ProgressSink
-from xerodesk.engine.cursors import ResumeState, WalkPlan, after_page, next_cursor, plan_walk
+from xerodesk.engine.cursors import (
+    OVERLAP,
+    ResumeState,
+    WalkPlan,
+    after_page,
+    next_cursor,
+    plan_walk,
+)
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.guards import PLENTY, WalkWatch, empty_full_read
 from xerodesk.store.options import Options
@@ -110,6 +117,20 @@ def _finish_walk(
     save_cursor(connection, entity.value, **values)
 
 
+#: at most this many catch-up walks after a walk that saw records move
+CATCH_UP_ROUNDS = 3
+
+
+@dataclass
+class _Walk:
+    """What one walk of a pull saw."""
+
+    watch: WalkWatch
+    started_at: datetime | None
+    newest: datetime | None = None
+    stopped: bool = False
+
+
 async def run_pull(
     step: PullStep,
     client: XeroClient,
@@ -120,43 +141,36 @@ async def run_pull(
     run_id: int | None = None,
     progress: ProgressSink | None = None,
 ) -> PullResult:
-    """Pull one entity: every page saved with its resume point, then the cursor."""
+    """Pull one entity: every page saved with its resume point, then the cursor.
+
+    A walk that saw fewer records than Xero counted lost some to edits made
+    while it read (they moved to the front of the newest-first order): a
+    catch-up walk from the walk's start reads them before the pass moves on.
+    """
     entity = step.entity
     cursor = await db.read(load_cursor, entity.value)
     plan = plan_walk(cursor.modified_since, ResumeState.from_json(cursor.resume), full)
-    context = WriteContext(entity, run_id, options, plan.full)
     result = PullResult(entity)
-    started_at = plan.started_at
-    newest: datetime | None = None
-    calls_before = client.usage().calls
     emit = progress or (lambda _event: None)
     emit(ProgressEvent(entity.value, Phase.READING))
-    watch = WalkWatch(entity, plan.start_page)
-    async for page in step.walk(client, plan):
-        problem = watch.observe(page)
-        if problem is not None:
-            await db.write(raise_review, problem, run_id)
-            result.stopped = problem.title
-            emit(ProgressEvent(entity.value, Phase.FAILED, result.counts, message=problem.title))
-            return result
-        started_at = started_at or page.response_time
-        calls_now = client.usage().calls
-        resume = after_page(plan, started_at, page.page)
-        outcome = await db.write(
-            _write_page_transaction, step, page, context, resume, calls_now - calls_before
-        )
-        result.calls += calls_now - calls_before
-        calls_before = calls_now
-        result.counts += outcome.counts
-        result.pages += 1
-        if outcome.newest and (newest is None or outcome.newest > newest):
-            newest = outcome.newest
-        emit(_progress(entity, result, page))
-    if plan.full and plan.start_page == 1 and watch.records == 0:
+    walk = await _walk(step, client, db, options, plan, run_id, result, emit)
+    newest = walk.newest
+    if walk.stopped:
+        return result
+    if plan.full and plan.start_page == 1 and walk.watch.records == 0:
         known = await db.read(_linked_count, entity)
         if known >= PLENTY:
             await db.write(raise_review, empty_full_read(entity, known), run_id)
-    result.cursor = next_cursor(cursor.modified_since, started_at, newest)
+    for _ in range(CATCH_UP_ROUNDS):
+        if not walk.watch.missing() or walk.started_at is None:
+            break
+        catch_up = WalkPlan(walk.started_at - OVERLAP, 1, None, plan.full)
+        walk = await _walk(step, client, db, options, catch_up, run_id, result, emit)
+        if walk.stopped:
+            return result
+        if walk.newest and (newest is None or walk.newest > newest):
+            newest = walk.newest
+    result.cursor = next_cursor(cursor.modified_since, walk.started_at, newest)
     await db.write(_finish_walk, entity, result.cursor, plan.full)
     emit(
         ProgressEvent(
@@ -164,6 +178,45 @@ async def run_pull(
         )
     )
     return result
+
+
+async def _walk(
+    step: PullStep,
+    client: XeroClient,
+    db: DbWorker,
+    options: Options,
+    plan: WalkPlan,
+    run_id: int | None,
+    result: PullResult,
+    emit: ProgressSink,
+) -> _Walk:
+    """One walk: each page written with its resume point in one transaction."""
+    entity = step.entity
+    context = WriteContext(entity, run_id, options, plan.full)
+    walk = _Walk(WalkWatch(entity, plan.start_page), plan.started_at)
+    calls_before = client.usage().calls
+    async for page in step.walk(client, plan):
+        problem = walk.watch.observe(page)
+        if problem is not None:
+            await db.write(raise_review, problem, run_id)
+            result.stopped = problem.title
+            emit(ProgressEvent(entity.value, Phase.FAILED, result.counts, message=problem.title))
+            walk.stopped = True
+            return walk
+        walk.started_at = walk.started_at or page.response_time
+        calls_now = client.usage().calls
+        resume = after_page(plan, walk.started_at, page.page)
+        outcome = await db.write(
+            _write_page_transaction, step, page, context, resume, calls_now - calls_before
+        )
+        result.calls += calls_now - calls_before
+        calls_before = calls_now
+        result.counts += outcome.counts
+        result.pages += 1
+        if outcome.newest and (walk.newest is None or outcome.newest > walk.newest):
+            walk.newest = outcome.newest
+        emit(_progress(entity, result, page))
+    return walk
 
 
 def _linked_count(connection: Connection, entity: EntityKind) -> int:
