@@ -20,7 +20,7 @@ def _xerodesk() -> str:
     return found
 
 
-@pytest.mark.parametrize("stage", ["schema"])
+@pytest.mark.parametrize("stage", ["sync"])  # each stage includes the ones before
 def test_contract_smoke(stage: str) -> None:
     assert SMOKE.exists(), f"the shared contract smoke test is missing at {SMOKE}"
     result = subprocess.run(
