@@ -95,25 +95,19 @@ def write_invoices(
         for m in todo
         for line in m.lines
     ]
-    replace_lines(
-        connection,
-        LINES,
-        "sales_order_header_id",
-        [header_ids[m.invoice_id] for m in todo],
-        lines,
-    )
+    replace_lines(connection, LINES, "sales_order_header_id", list(header_ids.values()), lines)
     save_links(
         connection,
         ENTITY,
         [
             (
-                m.invoice_id,
-                "sales_order_header",
-                header_ids[m.invoice_id],
-                snapshots[m.invoice_id],
-                m.updated_at,
+                i.invoice_id,
+                HEADERS.name,
+                header_ids[i.invoice_id],
+                snapshots[i.invoice_id],
+                i.updated_at,
             )
-            for m in todo
+            for i in todo
         ],
     )
     created = sum(1 for m in todo if m.invoice_id not in links)

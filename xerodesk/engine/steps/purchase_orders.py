@@ -88,20 +88,14 @@ def write_purchase_orders(connection: Connection, mapped: Sequence[MappedPurchas
         for m in todo
         for line in m.lines
     ]
-    replace_lines(
-        connection,
-        LINES,
-        "purchase_order_header_id",
-        [header_ids[m.purchase_order_id] for m in todo],
-        lines,
-    )
+    replace_lines(connection, LINES, "purchase_order_header_id", list(header_ids.values()), lines)
     save_links(
         connection,
         ENTITY,
         [
             (
                 m.purchase_order_id,
-                "purchase_order_header",
+                HEADERS.name,
                 header_ids[m.purchase_order_id],
                 snapshots[m.purchase_order_id],
                 m.updated_at,
