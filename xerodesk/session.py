@@ -54,6 +54,9 @@ XERO_APP_CLIENT_ID = "xerodesk-desktop"
 REDIRECT_PORT = DEFAULT_REDIRECT_PORT
 DEMO_CLIENT_ID = "xerodesk-demo"
 
+#: how much lower than the window's the runner process's CPU priority is
+RUNNER_NICENESS = 10
+
 RUNNER_COMMAND = (
     sys.executable,
     "-c",
@@ -269,6 +272,8 @@ def runner_main() -> int:
     """The runner process: JSON messages in on stdin, out on stdout, a line each."""
     from xerodesk import app
 
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(RUNNER_NICENESS)  # the window's process comes first for the CPU
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
     os.dup2(2, 1)  # a stray print must not corrupt the protocol
     sys.stdout = sys.stderr

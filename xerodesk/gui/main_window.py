@@ -44,7 +44,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.setWindowTitle("xerodesk")
         self.setWindowIcon(app_icon())
-        self.setMinimumSize(820, 560)
+        self.setMinimumSize(720, 520)
         self.ops = Ops(self.show_problem)
         self.bridge = Bridge(controller, self)
         self.connection_tab = ConnectionTab(controller, self.ops, self.bridge, settings)
