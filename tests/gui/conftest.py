@@ -10,7 +10,12 @@ hand their async body to ``qloop.run_until_complete`` (``run``); inside it,
 from __future__ import annotations
 
 import asyncio
+import collections
+import os
+import sys
+import threading
 import time
+import traceback
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,10 +31,17 @@ from tests.support.databases import DatabaseFactory
 from tests.support.sandbox import TEST_CLIENT_ID, TEST_CLIENT_SECRET, RunningSandbox, start_sandbox
 from xerodesk.credentials import ALLOW_INSECURE_ENV
 from xerodesk.engine.controller import SyncController, XeroTarget
+from xerodesk.gui.compat import guard_singletons
 from xerodesk.gui.main_window import MainWindow
 from xerodesk.session import make_controller
 
 T = TypeVar("T")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pyside_reference_guard() -> None:
+    """See ``xerodesk.gui.compat``: PySide6 6.12 on Python 3.11 drops references to None."""
+    guard_singletons()
 
 
 @pytest.fixture(autouse=True)
@@ -79,33 +91,69 @@ async def wait_until(
 
 
 class StallProbe:
-    """A 10 ms timer on the GUI thread recording the longest gap between its ticks."""
+    """A 10 ms timer on the GUI thread recording the gaps between its ticks.
+
+    Each gap is kept with the CPU time this process used during it (every
+    thread: the window's and any that could hold the interpreter lock). A gap
+    in which the process hardly ran was the operating system's doing (other
+    programs had the CPU); ``app_ms`` is the part of a gap the process spent
+    computing, an upper bound of what the app itself blocked. With
+    ``XERODESK_STALL_TRACE=1`` a watchdog thread also samples what the GUI
+    thread was doing whenever a tick is 30 ms late (``where``).
+    """
 
     def __init__(self, interval_ms: int = 10) -> None:
         self.timer = QTimer()
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self._tick)
-        self.gaps: list[float] = []
-        self._last = 0.0
+        self.gaps: list[tuple[float, float]] = []
+        self.where: collections.Counter[str] = collections.Counter()
+        self._last = self._cpu = 0.0
+        self._running = False
 
     def _tick(self) -> None:
-        now = time.perf_counter()
-        self.gaps.append(now - self._last)
-        self._last = now
+        now, cpu = time.perf_counter(), time.process_time()
+        self.gaps.append((now - self._last, cpu - self._cpu))
+        self._last, self._cpu = now, cpu
 
     def start(self) -> None:
-        self._last = time.perf_counter()
+        self._last, self._cpu = time.perf_counter(), time.process_time()
+        self._running = True
         self.timer.start()
+        if os.environ.get("XERODESK_STALL_TRACE"):
+            threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self) -> None:
+        main = threading.main_thread().ident or 0
+        while self._running:
+            time.sleep(0.003)
+            if time.perf_counter() - self._last > 0.03:
+                frame = sys._current_frames().get(main)
+                if frame is not None:
+                    stack = traceback.extract_stack(frame)[-6:]
+                    where = " <- ".join(
+                        f"{s.name}:{Path(s.filename).name}:{s.lineno}" for s in reversed(stack)
+                    )
+                    self.where[where] += 1
 
     def stop(self) -> None:
+        self._running = False
         self.timer.stop()
 
     @property
     def worst_ms(self) -> float:
-        return max(self.gaps, default=0.0) * 1000
+        """The longest gap between ticks, whatever its cause."""
+        return max((gap for gap, _cpu in self.gaps), default=0.0) * 1000
 
-    def worst(self, n: int = 5) -> list[float]:
-        return [round(g * 1000, 1) for g in sorted(self.gaps)[-n:]]
+    @property
+    def app_ms(self) -> float:
+        """The longest time within one gap that this process spent computing."""
+        return max((min(gap, cpu) for gap, cpu in self.gaps), default=0.0) * 1000
+
+    def worst(self, n: int = 5) -> list[tuple[float, float]]:
+        """The ``n`` longest gaps as (gap ms, process CPU ms during it)."""
+        ranked = sorted(self.gaps)[-n:]
+        return [(round(gap * 1000, 1), round(cpu * 1000, 1)) for gap, cpu in ranked]
 
 
 @pytest.fixture
