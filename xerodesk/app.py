@@ -19,6 +19,8 @@ from xerodesk.domain.sync import ProgressSink, parse_entities
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.lock import RunnerLock, runner_identity
 from xerodesk.engine.passes import PassReport, PassRequest, PassRunner
+from xerodesk.engine.push import PushReport, push_pending
+from xerodesk.engine.pushing import OutboxPusher
 from xerodesk.engine.service import ServiceStats, SyncService
 from xerodesk.errors import ConfigurationError
 from xerodesk.logsetup import configure_logging, register_secret
@@ -84,9 +86,25 @@ class SyncSettings:
     time_scale: float = 1.0
 
 
-async def run_sync_pass(settings: SyncSettings, progress: ProgressSink | None = None) -> PassReport:
+@dataclass
+class SyncOutcome:
+    """A pass and the pushes sent around it."""
+
+    report: PassReport
+    pushes: list[PushReport]
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.report.new_review_items or any(p.failed or p.blocked for p in self.pushes))
+
+
+async def run_sync_pass(
+    settings: SyncSettings, progress: ProgressSink | None = None
+) -> SyncOutcome:
     """One pass against ``settings.db_url`` under the runner lease; closes all it opened.
 
+    Pushes go first (anything a crash left half-sent is finished before the
+    pull reads Xero), then the pull, then the pushes the CRM made meanwhile.
     Raises RunnerBusyError (naming the holder) when another runner has the database.
     """
     try:
@@ -105,9 +123,12 @@ async def run_sync_pass(settings: SyncSettings, progress: ProgressSink | None = 
                 xero_url=settings.xero_url, time_scale=settings.time_scale, daily_limit=budget
             )
             async with client:
+                pushes = [await push_pending(client, db, progress=progress)]
                 runner = PassRunner(client, db, progress)
                 request = PassRequest(trigger=settings.trigger, full=settings.full, only=entities)
-                return await runner.run(request)
+                report = await runner.run(request)
+                pushes.append(await push_pending(client, db, progress=progress))
+                return SyncOutcome(report, pushes)
         finally:
             await asyncio.to_thread(lock.release)
     finally:
@@ -168,7 +189,8 @@ async def run_watch(
         async with client:
             runner = PassRunner(client, db, progress)
             lock = RunnerLock(engine, runner_identity("xerodesk-watch"))
-            service = SyncService(runner, db, lock, progress=progress)
+            pusher = OutboxPusher(client, db, progress)
+            service = SyncService(runner, db, lock, pusher=pusher, progress=progress)
             return await service.run(stop)
     finally:
         db.close()

@@ -312,8 +312,14 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         return asyncio.run(_watch(settings))
     from xerodesk.termprogress import TerminalProgress
 
-    report = asyncio.run(app.run_sync_pass(settings, TerminalProgress()))
+    outcome = asyncio.run(app.run_sync_pass(settings, TerminalProgress()))
+    report = outcome.report
     print(_pass_summary(report))
+    sent = sum(p.sent for p in outcome.pushes)
+    failed = sum(p.failed for p in outcome.pushes)
+    blocked = sum(p.blocked for p in outcome.pushes)
+    if sent or failed or blocked:
+        print(f"Pushed to Xero: {sent} sent, {failed} failed, {blocked} blocked")
     if report.outcome == "day_limit":
         print(f"xerodesk: {report.message}", file=sys.stderr)
         return EXIT_UNREACHABLE

@@ -309,3 +309,27 @@ def test_an_empty_full_read_is_reported_and_changes_nothing(
             .all()
         )
     assert titles == ["Xero returned no contacts, though 6 were synced before"]
+
+
+def test_pushed_customer_whose_write_back_was_lost_is_claimed_by_number(
+    db_engine: Engine,
+) -> None:
+    with db_engine.begin() as connection:
+        ledger_id = connection.execute(
+            insert(SalesLedger).values(name="Fresh From CRM", origin="crm")
+        ).inserted_primary_key[0]
+    org = copy.deepcopy(orgs.master_org())
+    created_in_xero = "abcdefab-0000-4000-8000-000000000001"
+    org["Contacts"].append(
+        orgs.contact(created_in_xero, "Fresh From CRM", ContactNumber=f"CRM-{ledger_id}")
+    )
+    sandbox = start_sandbox(rate_limits="off")
+    try:
+        sandbox.control("POST", "/load", org)
+        run(sandbox, db_engine)
+    finally:
+        sandbox.close()
+    fresh = [r for r in table_rows(db_engine, "sales_ledger") if r["name"] == "Fresh From CRM"]
+    assert len(fresh) == 1
+    assert fresh[0]["id"] == ledger_id and fresh[0]["origin"] == "crm"
+    assert fresh[0]["sales_ledger_id"] == created_in_xero

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,50 @@ def test_a_second_watcher_waits_for_the_first(demo_sandbox: RunningSandbox, tmp_
                 process.send_signal(signal.SIGTERM)
                 process.wait(60)
     assert first.returncode == 0
+
+
+def test_watch_pushes_a_new_customer_and_order_within_seconds(
+    demo_sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    from tests.engine.push_support import crm_customer, crm_product, crm_quote
+    from xerodesk.store.database import open_engine
+
+    db = tmp_path / "crm.db"
+    service = _watch(demo_sandbox.base_url, db, tmp_path)
+    engine = None
+    try:
+        _wait_for(lambda: any(outcome == "ok" for _, outcome in _runs(db)))
+        engine = open_engine(f"sqlite:///{db}")
+        ledger = crm_customer(engine, "Walk-in Customer Ltd", email="walkin@example.com")
+        product = crm_product(engine, "WALKIN-1", sell_price=Decimal("9.50"))
+        committed = time.monotonic()
+        quote = crm_quote(
+            engine, ledger, "Q-WATCH-1", [(product, "Walk-in widget", "2", "9.50", None, None)]
+        )
+
+        def invoice_written() -> bool:
+            with sqlite3.connect(db) as connection:
+                row = connection.execute(
+                    "select xero_invoice_id, push_state from quote where id = ?", (quote,)
+                ).fetchone()
+            return bool(row and row[0] and row[1] == "sent")
+
+        _wait_for(invoice_written, timeout=60)
+        elapsed = time.monotonic() - committed
+        invoices = demo_sandbox.api(
+            "GET", "/Invoices", params={"where": 'Reference=="Q-WATCH-1"'}
+        ).json()["Invoices"]
+        assert len(invoices) == 1
+        assert invoices[0]["Status"] == "DRAFT"
+        assert elapsed < 15, f"the order took {elapsed:.1f} s to reach Xero"
+        with sqlite3.connect(db) as connection:
+            contact = connection.execute(
+                "select sales_ledger_id from sales_ledger where id = ?", (ledger,)
+            ).fetchone()[0]
+        assert contact == invoices[0]["Contact"]["ContactID"]
+    finally:
+        if engine is not None:
+            engine.dispose()
+        service.send_signal(signal.SIGTERM)
+        service.wait(60)
+    assert service.returncode == 0

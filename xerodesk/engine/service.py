@@ -137,6 +137,8 @@ class SyncService:
             if self.pusher is not None:
                 await self._push_if_pending()
             report = await self.runner.run(PassRequest(trigger="schedule"))
+            if self.pusher is not None:
+                await self._push_if_pending()
         except DailyLimitReachedError as error:
             log.warning("%s", error)
             return error.retry_after or interval

@@ -8,7 +8,8 @@ the ContactID) before the upsert, so it is matched, never duplicated.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import re
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,9 +76,49 @@ class ContactsStep:
         )
         report_malformed(connection, self.entity.value, result.failed, context.run_id)
         resolve_malformed(connection, self.entity.value, result.ids)
+        claim_pushed_customers(connection, page.records)
         counts = write_contacts(connection, result.mapped)
         newest = max((m.updated_at for m in result.mapped), default=None)
         return PageOutcome(counts + Counts(skipped=len(result.failed)), newest)
+
+
+_CRM_NUMBER = re.compile(r"^CRM-(\d+)$")
+
+
+def claim_pushed_customers(connection: Connection, records: Sequence[Mapping[str, Any]]) -> int:
+    """Give CRM customers the ContactID of the Xero contact that carries their number.
+
+    A customer pushed to Xero has ``ContactNumber`` = ``CRM-<sales_ledger.id>``.
+    If the write-back of its ContactID was lost (a crash between Xero's answer
+    and the commit), the contact coming back in a pull still finds its CRM row
+    here, instead of becoming a second customer. Returns the rows claimed.
+    """
+    wanted: dict[int, str] = {}
+    for record in records:
+        number, contact_id = record.get("ContactNumber"), record.get("ContactID")
+        match = _CRM_NUMBER.match(number) if isinstance(number, str) else None
+        if match and isinstance(contact_id, str):
+            wanted[int(match.group(1))] = contact_id
+    if not wanted:
+        return 0
+    taken = set(
+        connection.execute(
+            select(SalesLedger.sales_ledger_id).where(
+                SalesLedger.sales_ledger_id.in_(list(wanted.values()))
+            )
+        ).scalars()
+    )
+    params = [{"lid": lid, "cid": cid} for lid, cid in wanted.items() if cid not in taken]
+    if not params:
+        return 0
+    result = connection.execute(
+        update(SALES)
+        .where(SALES.c.id == bindparam("lid"))
+        .where(SALES.c.sales_ledger_id.is_(None), SALES.c.origin == "crm")
+        .values(sales_ledger_id=bindparam("cid")),
+        params,
+    )
+    return int(result.rowcount or 0)
 
 
 def _latest_per_contact(mapped: Sequence[MappedContact]) -> list[MappedContact]:
