@@ -101,7 +101,7 @@ def test_bad_usage_is_status_2(tmp_path: Path) -> None:
         _one_line_error(result)
 
 
-@pytest.mark.parametrize("command", [["gui"], ["sync", "--dry-run"]])
+@pytest.mark.parametrize("command", [["sync", "--dry-run"]])
 def test_commands_not_built_yet_say_so(command: list[str], tmp_path: Path) -> None:
     result = run(*command, home=tmp_path)
     assert result.returncode == 2
