@@ -5,8 +5,9 @@ invoices and credit notes change, without bumping the contact's
 ``UpdatedDateUTC``, so the contacts walk does not see it. After the
 invoices and credit notes of a pass, the contacts whose balance those
 documents may have moved (a new document, or a change of status, totals,
-amounts due or paid, due date or contact) are re-read by id, at most 50 ids a call (Xero's URLs fail past about 52
-GUIDs), and written through the contacts writer, which skips the unchanged.
+amounts due or paid, due date or contact) are re-read by id, at most 50 ids
+a call (Xero's URLs fail past about 52 GUIDs), and written through the
+contacts writer, which skips the unchanged.
 
 Only contacts the CRM already has are re-read: a new contact reaches the
 CRM through the contacts walk. When this pass already read every contact
