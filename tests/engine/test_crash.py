@@ -153,3 +153,57 @@ def test_kill_9_at_many_moments_converges(org_sandbox: RunningSandbox, tmp_path:
             assert len(got[table]) == len(expected[table]), f"trial {trial}: {table} count"
             assert got[table] == expected[table], f"trial {trial}: {table} differs"
     assert kills >= 20, f"only {kills} processes were still running when killed"
+
+
+def _watch(base: str, db: Path, home: Path) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "XERODESK_HOME": str(home),
+        "XERODESK_CLIENT_ID": TEST_CLIENT_ID,
+        "XERODESK_CLIENT_SECRET": TEST_CLIENT_SECRET,
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "xerodesk",
+            "sync",
+            "--watch",
+            "--db",
+            f"sqlite:///{db}",
+            "--xero",
+            base,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+@pytest.mark.slow
+def test_stop_mid_pass_finishes_the_page_and_resumes(
+    org_sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    base = org_sandbox.base_url
+    clean_db = tmp_path / "clean.db"
+    clean = _sync(base, clean_db, tmp_path / "clean")
+    _, err = clean.communicate(timeout=600)
+    assert clean.returncode == 0, err
+
+    db = tmp_path / "stopped.db"
+    service = _watch(base, db, tmp_path / "svc")
+    deadline = time.monotonic() + 120
+    while _pages_saved(db) < 3 and time.monotonic() < deadline and service.poll() is None:
+        time.sleep(0.02)
+    service.send_signal(signal.SIGTERM)
+    _, err = service.communicate(timeout=120)
+    assert service.returncode == 0, err
+    assert "Traceback" not in err
+    with sqlite3.connect(db) as connection:
+        outcome = connection.execute("select outcome from xd_run order by id").fetchall()
+    assert outcome == [("cancelled",)]
+    resumed = _sync(base, db, tmp_path / "svc")
+    _, err = resumed.communicate(timeout=600)
+    assert resumed.returncode == 0, err
+    assert canonical(db) == canonical(clean_db)
