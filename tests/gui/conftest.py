@@ -164,6 +164,7 @@ def window(qloop: qasync.QEventLoop, qtbot: Any, tmp_path: Path) -> Iterator[Mai
     yield shown
     run(qloop, shown.ops.wait_idle(), 30)
     run(qloop, shown.shut_down(), 60)
+    run(qloop, shown.ops.wait_idle(), 30)
     shown.deleteLater()
 
 

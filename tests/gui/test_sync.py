@@ -8,8 +8,9 @@ import qasync
 from PySide6.QtCore import Qt
 
 from tests.gui.conftest import connected, run, wait_until
-from tests.support.sandbox import RunningSandbox
-from xerodesk.domain.sync import PULL_ORDER
+from tests.support.sandbox import RunningSandbox, start_sandbox
+from xerodesk.domain.sync import PULL_ORDER, Phase
+from xerodesk.engine.controller import PassSummary
 from xerodesk.gui.main_window import MainWindow
 
 
@@ -49,3 +50,41 @@ def test_sync_now_shows_progress_then_figures(
     assert window.controller.usage is not None and window.controller.usage.calls > 0
     assert "API calls left" in window.status.calls.text()
     assert "Last sync" in window.status.last_sync.text()
+
+
+def test_stop_then_full_resync_of_one_entity(
+    window: MainWindow, qloop: qasync.QEventLoop, qtbot: Any, sqlite_url: str
+) -> None:
+    sandbox = start_sandbox(generate="small", rate_limits="off")
+    tab = window.status_tab
+    window.tabs.setCurrentWidget(tab)
+    controller = window.controller
+
+    async def body() -> tuple[PassSummary, PassSummary]:
+        await connected(controller, sqlite_url, sandbox)
+        assert controller.sync_now()
+        await wait_until(
+            lambda: controller.progress["tax_rates"].phase is not Phase.WAITING, 20, "started"
+        )
+        qtbot.mouseClick(tab.stop_button, Qt.MouseButton.LeftButton)
+        stopped = await controller.wait_for_pass()
+        await wait_until(lambda: tab.resync_button.isEnabled(), 10, "idle again")
+        tab.scope.setCurrentIndex(tab.scope.findData("items"))
+        qtbot.mouseClick(tab.resync_button, Qt.MouseButton.LeftButton)
+        await wait_until(lambda: controller.running, 10, "resync started")
+        assert [e for e, p in controller.progress.items() if p.included] == ["items"]
+        resynced = await controller.wait_for_pass()
+        await window.ops.wait_idle()
+        return stopped, resynced
+
+    try:
+        stopped, resynced = run(qloop, body())
+    finally:
+        sandbox.close()
+    assert stopped.outcome == "cancelled"
+    assert resynced.outcome == "ok" and resynced.full and resynced.only == ("items",)
+    assert resynced.counts["items"].done == 100
+    assert tab.bars["items"].value() == 100
+    assert tab.bars["contacts"].format() == ""  # not part of the pass
+    assert window.log_tab.model.rowCount() == 2
+    assert window.log_tab.model.rows[1].outcome == "cancelled"

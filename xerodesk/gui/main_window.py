@@ -204,7 +204,7 @@ class MainWindow(QMainWindow):
         """Stop the sync (the runner finishes its page), close the database, then the window."""
         self._closing = True
         try:
-            self.ops.cancel_all()
+            self.ops.close()
             await self.controller.close()
         finally:
             self.bridge.stop()

@@ -27,6 +27,7 @@ class Ops:
 
     def __init__(self, on_problem: ProblemHandler) -> None:
         self.on_problem = on_problem
+        self.closed = False
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def run(
@@ -37,6 +38,9 @@ class Ops:
         failed: Callable[[str], None] | None = None,
     ) -> asyncio.Task[T]:
         task = asyncio.ensure_future(work)
+        if self.closed:  # the window is closing: nothing new starts
+            task.cancel()
+            return task
         self._tasks.add(task)
         task.add_done_callback(lambda t: self._finished(t, done, failed))
         return task
@@ -71,7 +75,9 @@ class Ops:
         while self._tasks:
             await asyncio.wait(set(self._tasks))
 
-    def cancel_all(self) -> None:
+    def close(self) -> None:
+        """Cancel the operations in hand and start no more."""
+        self.closed = True
         for task in list(self._tasks):
             task.cancel()
 

@@ -1,0 +1,95 @@
+"""System options tab: generated from the registry, validated as typed, saved to the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import qasync
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox
+from sqlalchemy import select
+
+from tests.gui.conftest import run, wait_until
+from xerodesk.gui.main_window import MainWindow
+from xerodesk.store.database import open_engine
+from xerodesk.store.models import SystemOption
+from xerodesk.store.options import OPTIONS, OptionType
+
+WIDGETS = {
+    OptionType.BOOL: QCheckBox,
+    OptionType.INT: QSpinBox,
+    OptionType.CHOICE: QComboBox,
+    OptionType.TEXT: QLineEdit,
+    OptionType.URL: QLineEdit,
+    OptionType.URL_TEMPLATE: QLineEdit,
+}
+
+
+def stored_options(url: str) -> dict[str, str | None]:
+    engine = open_engine(url)
+    try:
+        with engine.connect() as connection:
+            return dict(connection.execute(select(SystemOption.name, SystemOption.value)).all())
+    finally:
+        engine.dispose()
+
+
+def test_every_option_has_its_widget_help_and_limits(window: MainWindow) -> None:
+    tab = window.options_tab
+    assert list(tab.editors) == [spec.name for spec in OPTIONS]
+    for spec in OPTIONS:
+        editor = tab.editors[spec.name]
+        assert isinstance(editor.field, WIDGETS[spec.type]), spec.name
+        assert editor.help.text() == spec.help and editor.field.accessibleName() == spec.label
+        if isinstance(editor.field, QSpinBox):
+            assert editor.field.minimum() == spec.minimum and editor.field.maximum() == spec.maximum
+        if isinstance(editor.field, QComboBox):
+            assert [editor.field.itemText(i) for i in range(editor.field.count())] == list(
+                spec.choices
+            )
+    assert not tab.save_button.isEnabled()
+
+
+def test_change_validate_and_save_options(
+    window: MainWindow, qloop: qasync.QEventLoop, qtbot: Any, sqlite_url: str
+) -> None:
+    tab = window.options_tab
+    editors = tab.editors
+    window.tabs.setCurrentWidget(tab)
+
+    async def body() -> None:
+        await window.controller.open_database(sqlite_url)
+        await wait_until(lambda: tab.state.text() == "All options saved.", 10, "options loaded")
+        interval = editors["sync_interval_minutes"].field
+        assert isinstance(interval, QSpinBox) and interval.value() == 5
+        interval.setFocus()
+        interval.selectAll()
+        qtbot.keyClicks(interval, "15")
+        rates = editors["rates_source_url"].field
+        assert isinstance(rates, QLineEdit)
+        rates.clear()
+        qtbot.keyClicks(rates, "ftp://rates.example")
+        assert editors["rates_source_url"].error.isVisibleTo(tab)
+        assert "http(s)" in editors["rates_source_url"].error.text()
+        assert not tab.save_button.isEnabled()
+        rates.clear()
+        qtbot.keyClicks(rates, "https://rates.example/daily.xml")
+        assert not editors["rates_source_url"].error.isVisibleTo(tab)
+        account = editors["display_account_number"].field
+        assert isinstance(account, QCheckBox) and account.isChecked()
+        account.setFocus()
+        qtbot.keyClick(account, Qt.Key.Key_Space)
+        status = editors["pushed_invoice_status"].field
+        assert isinstance(status, QComboBox)
+        status.setCurrentText("AUTHORISED")
+        assert tab.state.text() == "4 unsaved change(s).", tab.changes()
+        qtbot.keyClick(tab, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+        await wait_until(lambda: tab.state.text() == "Saved 4 option(s).", 10, "saved")
+
+    run(qloop, body())
+    stored = stored_options(sqlite_url)
+    assert stored["sync_interval_minutes"] == "15"
+    assert stored["rates_source_url"] == "https://rates.example/daily.xml"
+    assert stored["display_account_number"] == "false"
+    assert stored["pushed_invoice_status"] == "AUTHORISED"
+    assert not tab.save_button.isEnabled()
