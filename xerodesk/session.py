@@ -32,6 +32,8 @@ from xerodesk.engine.controller import Message, SyncController, XeroTarget, open
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.lock import RunnerBusyError, RunnerLock, runner_identity
 from xerodesk.engine.passes import PassReport, PassRequest, PassRunner
+from xerodesk.engine.push import PushReport, push_pending
+from xerodesk.engine.pushing import OutboxPusher
 from xerodesk.errors import AuthenticationError, ConfigurationError, UnreachableError, XerodeskError
 from xerodesk.logsetup import register_secret
 from xerodesk.store.options import Options
@@ -54,6 +56,8 @@ XERO_APP_CLIENT_ID = "xerodesk-desktop"
 REDIRECT_PORT = DEFAULT_REDIRECT_PORT
 DEMO_CLIENT_ID = "xerodesk-demo"
 
+#: how often the runner looks for CRM records to send between passes (seconds)
+PUSH_POLL_SECONDS = 1.0
 #: how much lower than the window's the runner process's CPU priority is
 RUNNER_NICENESS = 10
 
@@ -293,11 +297,18 @@ def _reason(error: BaseException) -> str:
 
 
 class RunnerHost:
-    """Opens the database and the Xero client, then runs passes on command."""
+    """Opens the database and the Xero client, then runs passes on command.
+
+    Between passes it sends what the CRM queues for Xero within about a
+    second, as ``xerodesk sync --watch`` does. It holds the database's runner
+    lease from its first piece of work until it quits.
+    """
 
     def __init__(self, out: IO[str]) -> None:
         self.out = out
         self.task: asyncio.Task[None] | None = None
+        self.lock: RunnerLock | None = None
+        self._beat: asyncio.Task[None] | None = None
 
     def emit(self, message: Message) -> None:
         self.out.write(json.dumps(message, default=str) + "\n")
@@ -319,6 +330,10 @@ class RunnerHost:
         try:
             return await self._connected(opening, db)
         finally:
+            if self._beat is not None:
+                self._beat.cancel()
+            if self.lock is not None:
+                await asyncio.to_thread(self.lock.release)
             db.close()
             engine.dispose()
             if demo is not None:
@@ -347,13 +362,15 @@ class RunnerHost:
         async with client:
             ready = {"event": "ready", "tenant_id": client.tenant_id, "usage": _usage(client)}
             ready["organisation"] = await _organisation_name(client, opening)
-            ready["xero_url"] = opening.get("xero_url")
             self.emit(ready)
             await self._commands(client, db)
         return 0
 
     async def _commands(self, client: XeroClient, db: DbWorker) -> None:
-        ticker = asyncio.ensure_future(self._report_usage(client))
+        helpers = [
+            asyncio.ensure_future(self._report_usage(client)),
+            asyncio.ensure_future(self._push_between_passes(client, db)),
+        ]
         try:
             while True:
                 line = await asyncio.to_thread(sys.stdin.readline)
@@ -365,10 +382,11 @@ class RunnerHost:
                 elif command.get("cmd") == "quit":
                     break
         finally:
+            for helper in helpers:
+                helper.cancel()
             if self.task is not None:
                 self.task.cancel()
-                await asyncio.wait([self.task])
-            ticker.cancel()
+            await asyncio.wait([*helpers, *([self.task] if self.task else [])])
 
     async def _report_usage(self, client: XeroClient) -> None:
         while True:
@@ -376,22 +394,27 @@ class RunnerHost:
             if self.task is not None:
                 self.emit({"event": "usage", "usage": _usage(client)})
 
+    async def _hold_lease(self, db: DbWorker) -> None:
+        """Take the runner lease (RunnerBusyError names who has it), or renew it."""
+        if self.lock is None:
+            lock = RunnerLock(db.engine, runner_identity("xerodesk-app"))
+            await asyncio.to_thread(lock.acquire)
+            self.lock = lock
+            self._beat = asyncio.ensure_future(_heartbeat(lock))
+
     async def _pass(self, client: XeroClient, db: DbWorker, command: Message) -> None:
+        """Pushes, the pull, then the pushes the CRM made meanwhile (as ``xerodesk sync``)."""
         request = PassRequest(
             trigger=str(command.get("trigger") or "manual"),
             full=bool(command.get("full")),
             only=parse_entities(",".join(command.get("only") or [])),
         )
-        lock = RunnerLock(db.engine, runner_identity("xerodesk-app"))
         try:
-            await asyncio.to_thread(lock.acquire)
-            beat = asyncio.ensure_future(_heartbeat(lock))
-            try:
-                report = await PassRunner(client, db, self._progress).run(request)
-            finally:
-                beat.cancel()
-                await asyncio.to_thread(lock.release)
-            self.emit({"event": "finished", "report": _report(report)})
+            await self._hold_lease(db)
+            pushes = [await push_pending(client, db, progress=self._progress)]
+            report = await PassRunner(client, db, self._progress).run(request)
+            pushes.append(await push_pending(client, db, progress=self._progress))
+            self.emit({"event": "finished", "report": _report(report, pushes)})
         except asyncio.CancelledError:
             self.emit({"event": "finished", "report": {"outcome": "cancelled"}})
         except XerodeskError as error:
@@ -403,6 +426,28 @@ class RunnerHost:
         finally:
             self.task = None
             self.emit({"event": "usage", "usage": _usage(client)})
+
+    async def _push_between_passes(self, client: XeroClient, db: DbWorker) -> None:
+        pusher = OutboxPusher(client, db, self._progress)
+        while True:
+            await asyncio.sleep(PUSH_POLL_SECONDS)
+            if self.task is not None:
+                continue
+            try:
+                if not await pusher.pending():
+                    continue
+                await self._hold_lease(db)
+                await pusher.push()
+            except RunnerBusyError:
+                await asyncio.sleep(30)  # another runner syncs this database
+                continue
+            except XerodeskError as error:
+                log.warning("sending to Xero failed: %s", error)
+                if isinstance(error, AuthenticationError):
+                    self._failed("failed", error)
+                await asyncio.sleep(30)
+                continue
+            self.emit({"event": "pushed", "pushes": _pushes(pusher.reports[-1:])})
 
     def _progress(self, event: ProgressEvent) -> None:
         message = asdict(event)
@@ -425,7 +470,10 @@ def _start_demo(size: str, opening: Message) -> SandboxServer:
 async def _heartbeat(lock: RunnerLock) -> None:
     while True:
         await asyncio.sleep(30)
-        await asyncio.to_thread(lock.heartbeat)
+        try:
+            await asyncio.to_thread(lock.heartbeat)
+        except XerodeskError as error:
+            log.warning("the runner lease was lost: %s", error)
 
 
 async def _organisation_name(client: XeroClient, opening: Message) -> str:
@@ -452,7 +500,15 @@ def _usage(client: XeroClient) -> Message:
     }
 
 
-def _report(report: PassReport) -> Message:
+def _pushes(reports: Sequence[PushReport]) -> Message:
+    return {
+        "sent": sum(r.sent for r in reports),
+        "failed": sum(r.failed for r in reports),
+        "blocked": sum(r.blocked for r in reports),
+    }
+
+
+def _report(report: PassReport, pushes: Sequence[PushReport] = ()) -> Message:
     entities = {
         name: {**asdict(r.counts), "pages": r.pages, "calls": r.calls}
         for name, r in report.entities.items()
@@ -464,4 +520,5 @@ def _report(report: PassReport) -> Message:
         "calls": report.calls,
         "new_review_items": report.new_review_items,
         "entities": entities,
+        "pushes": _pushes(pushes),
     }

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from tests.gui.conftest import run, wait_until
 from xerodesk.gui.main_window import MainWindow
 from xerodesk.store.database import open_engine
 from xerodesk.store.models import Quote, SalesLedger
 from xerodesk.store.state import ReviewRequest, raise_review
-from xerodesk.store.xd_models import ReviewItem
+from xerodesk.store.xd_models import OutboxItem, ReviewItem
 
 CONFLICT = ReviewRequest(
     kind="conflict",
@@ -65,6 +66,13 @@ def seed(url: str) -> None:
                         quote_number=number, sales_ledger_id=ledger, status=status, push_state=state
                     )
                 )
+            connection.execute(
+                insert(OutboxItem).values(
+                    id=1, kind="invoice", record_table="quote", record_id=1,
+                    idempotency_key="xd-invoice-1", state="blocked", attempts=1,
+                    created_at=datetime.now(UTC),
+                )
+            )  # fmt: skip
             for item in (MALFORMED, BLOCKED, CONFLICT):
                 raise_review(connection, item)
     finally:
@@ -107,7 +115,7 @@ def test_filter_compare_and_resolve_review_items(
         actions = buttons(window)
         assert list(actions) == ["keep_xero", "send_crm", "dismiss"]
         assert not actions["send_crm"].isEnabled()
-        assert "not provide this action yet" in actions["send_crm"].toolTip()
+        assert "not built yet" in actions["send_crm"].toolTip()
         qtbot.mouseClick(actions["keep_xero"], Qt.MouseButton.LeftButton)
         await wait_until(lambda: tab.model.rowCount() == 0, 10, "resolved item leaves the list")
         tab.kind.setCurrentIndex(0)
@@ -131,3 +139,38 @@ def test_filter_compare_and_resolve_review_items(
     assert stopped.rowCount() == 1
     row = [stopped.item(0, c).text() for c in range(stopped.columnCount())]
     assert row[0] == "Stopped Traders" and row[3] == "Q-0002" and row[4] == "Q-0001"
+
+
+def test_release_a_held_order_once_the_customer_is_off_stop(
+    window: MainWindow, qloop: qasync.QEventLoop, qtbot: Any, sqlite_url: str
+) -> None:
+    seed(sqlite_url)
+    tab = window.review_tab
+    window.tabs.setCurrentWidget(tab)
+
+    async def body() -> None:
+        await window.controller.open_database(sqlite_url)
+        await wait_until(lambda: tab.kind.findData("push_blocked") > 0, 10, "kinds listed")
+        tab.kind.setCurrentIndex(tab.kind.findData("push_blocked"))
+        await wait_until(lambda: tab.model.rowCount() == 1, 10, "the held order")
+        tab.items.selectRow(0)
+        release = buttons(window)["release"]
+        assert release.isEnabled()
+        qtbot.mouseClick(release, Qt.MouseButton.LeftButton)
+        await wait_until(lambda: "still on stop" in window.banner.text(), 10, "refused")
+        assert tab.model.rowCount() == 1
+        engine = open_engine(sqlite_url)
+        with engine.begin() as connection:
+            connection.execute(update(SalesLedger).values(on_stop=False))
+        engine.dispose()
+        qtbot.mouseClick(buttons(window)["release"], Qt.MouseButton.LeftButton)
+        await wait_until(lambda: tab.model.rowCount() == 0, 10, "released")
+        await window.ops.wait_idle()
+
+    run(qloop, body())
+    assert resolutions(sqlite_url)["push_blocked"] == "released"
+    engine = open_engine(sqlite_url)
+    with engine.connect() as connection:
+        assert connection.scalar(select(OutboxItem.state)) == "pending"
+        assert connection.scalar(select(Quote.push_state).where(Quote.id == 1)) == "pending"
+    engine.dispose()

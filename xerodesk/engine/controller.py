@@ -50,6 +50,7 @@ class Change(StrEnum):
     USAGE = "usage"
     RUNNING = "running"
     PASS_FINISHED = "pass_finished"
+    PUSHED = "pushed"
     SCHEDULE = "schedule"
     REVIEW = "review"
     OPTIONS = "options"
@@ -175,6 +176,8 @@ class PassSummary:
     only: tuple[str, ...]
     counts: dict[str, Counts]
     finished_at: datetime
+    #: records sent to Xero, refused and held back, before and after the pull
+    pushes: dict[str, int] = field(default_factory=dict)
 
 
 def _counts(data: Mapping[str, Any]) -> Counts:
@@ -437,6 +440,9 @@ class SyncController:
             self._on_failed(message)
         elif kind == "exited":
             self._on_exited(message)
+        elif kind == "pushed":
+            self._tell(Change.PUSHED, dict(message.get("pushes") or {}))
+            self._tell(Change.REVIEW, None)
 
     def _on_progress(self, message: Message) -> None:
         entity = str(message.get("entity"))
@@ -483,6 +489,7 @@ class SyncController:
             tuple(self._request.get("only") or ()),
             {name: _counts(figures) for name, figures in entities.items()},
             utcnow(),
+            {k: int(v) for k, v in (report.get("pushes") or {}).items()},
         )
         for name, entry in self.progress.items():
             if entry.included and entry.phase not in (Phase.DONE, Phase.FAILED):

@@ -2,21 +2,27 @@
 
 Each item of ``xd_review`` names its actions (``["retry", "dismiss"]``). This
 module says, for each, whether the engine can carry it out now and, if not,
-why, so the app shows a disabled button with the reason instead of a button
-that pretends. ``dismiss`` and ``keep_xero`` only close the item (Xero's value
-already won); the others belong to the push side and are offered once it
-provides them.
+why, so the app shows a disabled button with the reason rather than a button
+that pretends. ``dismiss`` and ``keep_xero`` close the item (Xero's value
+already won); ``retry``, ``release`` and ``link_existing`` are the push
+side's (``xerodesk.engine.push.actions``): they requeue or link the push in
+the same transaction, and the runner sends it within seconds. ``send_crm``
+waits for the conflict engine.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, update
 
+from xerodesk.engine.push.actions import (
+    link_to_existing_contact_in,
+    release_quote_in,
+    retry_push_in,
+)
 from xerodesk.errors import ConfigurationError
 from xerodesk.store.types import utcnow
 from xerodesk.store.views import ReviewRow
@@ -42,18 +48,50 @@ ACTION_TEXT: dict[str, tuple[str, str]] = {
     SEND_CRM: ("Send the CRM value to Xero", "Update the record in Xero with the CRM's value."),
 }
 
-#: push-side actions: the function of ``xerodesk.engine.push`` that does each
-PUSH_FUNCTIONS: dict[str, str] = {
-    RETRY: "retry_push",
-    RELEASE: "release_quote",
-    LINK_EXISTING: "link_existing",
-    SEND_CRM: "send_crm_value",
-}
-
 #: resolution written for the actions that only close the item
 _CLOSING = {DISMISS: "dismissed", KEEP_XERO: "kept_xero"}
 
-PushAction = Callable[[Connection, ReviewRow], Any]
+
+def _number(details: dict[str, Any], key: str) -> int | None:
+    value = details.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _quote_id(item: ReviewRow) -> int | None:
+    if item.record_table == "quote" and item.record_id is not None:
+        return item.record_id
+    return _number(item.details, "quote_id")
+
+
+def _retry(connection: Connection, item: ReviewRow) -> bool:
+    outbox_id = _number(item.details, "outbox_id")
+    assert outbox_id is not None
+    return retry_push_in(connection, outbox_id)
+
+
+def _release(connection: Connection, item: ReviewRow) -> bool:
+    quote_id = _quote_id(item)
+    assert quote_id is not None
+    return release_quote_in(connection, quote_id)
+
+
+def _link(connection: Connection, item: ReviewRow) -> bool:
+    outbox_id = _number(item.details, "outbox_id")
+    assert outbox_id is not None
+    contact = item.details.get("existing_contact_id")
+    link_to_existing_contact_in(
+        connection, outbox_id, contact if isinstance(contact, str) else None
+    )
+    return True
+
+
+#: the push actions: what each needs from the item, and the engine function doing it
+PushAction = Callable[[Connection, ReviewRow], bool]
+_PUSH: dict[str, tuple[Callable[[ReviewRow], object], PushAction]] = {
+    RETRY: (lambda item: _number(item.details, "outbox_id"), _retry),
+    RELEASE: (_quote_id, _release),
+    LINK_EXISTING: (lambda item: _number(item.details, "outbox_id"), _link),
+}
 
 
 @dataclass(frozen=True)
@@ -71,19 +109,6 @@ class ActionState:
         return self.help if self.enabled else f"{self.help} Not available: {self.reason}"
 
 
-def push_action(name: str) -> PushAction | None:
-    """The push side's function for ``name``, if the push package provides it."""
-    function = PUSH_FUNCTIONS.get(name)
-    if function is None:
-        return None
-    try:
-        module = importlib.import_module("xerodesk.engine.push")
-    except ImportError:
-        return None
-    found = getattr(module, function, None)
-    return found if callable(found) else None
-
-
 def action_states(item: ReviewRow) -> list[ActionState]:
     """The item's actions as buttons, each enabled only if the engine can do it."""
     states: list[ActionState] = []
@@ -99,10 +124,11 @@ def _unavailable(item: ReviewRow, name: str) -> str | None:
         return "this item is already resolved."
     if name in _CLOSING:
         return None
-    if name in PUSH_FUNCTIONS:
-        if push_action(name) is None:
-            return "the push side of the engine does not provide this action yet."
-        return None
+    if name in _PUSH:
+        needs, _action = _PUSH[name]
+        return None if needs(item) is not None else "the item does not say which push it is."
+    if name == SEND_CRM:
+        return "sending a CRM value to Xero is not built yet; keep Xero's value or dismiss."
     return "the engine does not know this action."
 
 
@@ -129,9 +155,11 @@ def perform(connection: Connection, item: ReviewRow, name: str) -> str:
     if name in _CLOSING:
         close_item(connection, item.id, _CLOSING[name])
         return _CLOSING[name]
-    action = push_action(name)
-    assert action is not None
-    action(connection, item)
+    _needs, action = _PUSH[name]
+    if not action(connection, item):
+        close_item(connection, item.id, "nothing_to_do")  # the push was done meanwhile
+        return "nothing_to_do"
+    close_item(connection, item.id, name)  # the push side resolves its own items; others too
     return name
 
 

@@ -22,6 +22,7 @@ class Bridge(QObject):
     usage_changed = Signal()
     running_changed = Signal(bool)
     pass_finished = Signal(object)
+    pushed = Signal(object)
     schedule_changed = Signal()
     review_changed = Signal()
     options_changed = Signal()
@@ -48,6 +49,8 @@ class Bridge(QObject):
         elif change is Change.PASS_FINISHED:
             self._flush()
             self.pass_finished.emit(payload)
+        elif change is Change.PUSHED:
+            self.pushed.emit(payload)
         elif change is Change.SIGN_IN_NEEDED:
             self.sign_in_needed.emit(str(payload))
         elif change is Change.PROBLEM:

@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         actions = self._menus()
         self.tray = Tray(self, lambda text: self.status.showMessage(text, 15000), actions)
         self.bridge.pass_finished.connect(self._pass_finished)
+        self.bridge.pushed.connect(self._pushed)
         self.bridge.running_changed.connect(self.tray.set_busy)
         self.bridge.sign_in_needed.connect(self._sign_in_needed)
         self.bridge.problem_raised.connect(self.show_problem)
@@ -145,11 +146,25 @@ class MainWindow(QMainWindow):
         if summary.outcome in ("ok", "day_limit"):
             total = sum((c.created + c.updated for c in summary.counts.values()), 0)
             text = f"{total:,} record(s) created or updated, {summary.calls:,} Xero calls."
+            if summary.pushes.get("sent"):
+                text += f" {summary.pushes['sent']:,} record(s) sent to Xero."
             if summary.new_review_items:
                 text += f" {summary.new_review_items} new item(s) to review."
             self.tray.notify(f"Sync {outcome_text(summary.outcome).lower()}", text)
         elif summary.outcome == "failed":
             self.tray.notify("Sync failed", summary.message or "See the log.", warning=True)
+        if self.controller.database is not None:
+            self.ops.run(self.controller.query(review_kinds), self._check_blocked)
+
+    def _pushed(self, pushes: dict[str, int]) -> None:
+        if pushes.get("sent"):
+            self.tray.notify("Sent to Xero", f"{pushes['sent']:,} record(s) from the CRM.")
+        if pushes.get("failed"):
+            self.tray.notify(
+                "Not accepted by Xero",
+                f"{pushes['failed']} record(s) were refused: see the Review tab.",
+                warning=True,
+            )
         if self.controller.database is not None:
             self.ops.run(self.controller.query(review_kinds), self._check_blocked)
 
