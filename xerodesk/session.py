@@ -389,9 +389,12 @@ class RunnerHost:
             await asyncio.wait([*helpers, *([self.task] if self.task else [])])
 
     async def _report_usage(self, client: XeroClient) -> None:
+        """Call usage twice a second during a pass, every few seconds otherwise."""
+        idle = 0
         while True:
             await asyncio.sleep(0.5)
-            if self.task is not None:
+            idle = 0 if self.task is not None else idle + 1
+            if idle % 10 == 0:
                 self.emit({"event": "usage", "usage": _usage(client)})
 
     async def _hold_lease(self, db: DbWorker) -> None:

@@ -73,9 +73,12 @@ class LimitChart(QWidget):
         dashed = QPen(QColor(LIMIT_COLOUR), 1.5, Qt.PenStyle.DashLine)
         painter.setPen(dashed)
         painter.drawLine(at(-WINDOW_MINUTES, self.limit), at(0, self.limit))
+        painter.setPen(QPen(self.colour, 2))
         if len(self.points) > 1:
-            painter.setPen(QPen(self.colour, 2))
             painter.drawPolyline(QPolygonF([at(x, y) for x, y in self.points]))
+        if self.points:
+            painter.setBrush(self.colour)
+            painter.drawEllipse(at(*self.points[-1]), 3, 3)
         self._legend(
             painter, QRectF(plot.left(), plot.bottom() + line + 2, plot.width(), line), dashed
         )

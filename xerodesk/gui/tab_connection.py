@@ -18,14 +18,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from xerodesk import session
 from xerodesk.engine.controller import SyncController, XeroTarget, check_database
-from xerodesk.errors import AuthenticationError
+from xerodesk.errors import AuthenticationError, XerodeskError
 from xerodesk.gui.bridge import Bridge
 from xerodesk.gui.databases import (
     DEFAULT_PORTS,
@@ -37,7 +36,7 @@ from xerodesk.gui.databases import (
     sqlite_url,
 )
 from xerodesk.gui.ops import Ops
-from xerodesk.gui.text import stamp
+from xerodesk.gui.text import home_relative, stamp
 
 STATE_TEXT = {
     "connected": "Signed in",
@@ -85,9 +84,7 @@ class DatabaseBox(QGroupBox):
             ("User", self.user), ("Password", self.password),
         ):  # fmt: skip
             form.addRow(label + ":", field)
-        self.pages = QStackedWidget()
-        self.pages.addWidget(file_page)
-        self.pages.addWidget(server_page)
+        self.file_page, self.server_page = file_page, server_page
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.test_button = QPushButton("&Test connection")
         self.test_button.setObjectName("db_test")
@@ -104,15 +101,15 @@ class DatabaseBox(QGroupBox):
         buttons.addWidget(self.open_button)
         layout = QFormLayout(self)
         layout.addRow("&Kind:", self.kind)
-        layout.addRow(self.pages)
+        layout.addRow(file_page)
+        layout.addRow(server_page)
         layout.addRow(buttons)
 
     def _kind_changed(self) -> None:
         kind = str(self.kind.currentData())
-        self.pages.setCurrentIndex(0 if kind == "sqlite" else 1)
-        if kind in DEFAULT_PORTS and self.port.value() not in DEFAULT_PORTS.values():
-            self.port.setValue(DEFAULT_PORTS[kind])
-        elif kind in DEFAULT_PORTS:
+        self.file_page.setVisible(kind == "sqlite")
+        self.server_page.setVisible(kind != "sqlite")
+        if kind in DEFAULT_PORTS and self.port.value() in (0, *DEFAULT_PORTS.values()):
             self.port.setValue(DEFAULT_PORTS[kind])
 
     def _browse(self) -> None:
@@ -149,7 +146,7 @@ class DatabaseBox(QGroupBox):
             await save_password(self.server(), self.password.text())
             self.password.clear()
         self.save_choice()
-        self.status.setText(f"Open: {info.shown}")
+        self.status.setText(f"Open: {home_relative(info.shown)}")
 
     def save_choice(self) -> None:
         settings = self.tab.settings
@@ -219,7 +216,15 @@ class XeroBox(QGroupBox):
         return self.address.text().strip() or None
 
     async def refresh(self) -> None:
-        self.orgs = await session.organisations(self.xero_url())
+        """List the organisations signed in; a keyring problem is shown here, not raised."""
+        try:
+            self.orgs = await session.organisations(self.xero_url())
+        except XerodeskError as error:
+            self.orgs = []
+            self.organisation.clear()
+            self._show_state()
+            self.token_state.setText(str(error))
+            return
         self.organisation.blockSignals(True)
         self.organisation.clear()
         for org in self.orgs:
@@ -332,7 +337,7 @@ class ConnectionTab(QWidget):
         database = self.controller.database
         self.disconnect_button.setEnabled(connection is not None)
         if database is not None:
-            self.database_box.status.setText(f"Open: {database.shown}")
+            self.database_box.status.setText(f"Open: {home_relative(database.shown)}")
         if connection is None:
             self.connection.setText("Not connected to Xero.")
         else:

@@ -71,6 +71,14 @@ def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
             table.setItem(row, column, QTableWidgetItem(value))
 
 
+def _fit(table: QTableWidget, most: int = 8) -> None:
+    """As tall as its rows (up to ``most``), so short details take little room."""
+    rows = min(table.rowCount(), most)
+    height = table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
+    height += sum(table.rowHeight(r) for r in range(rows))
+    table.setFixedHeight(height + 2)
+
+
 def _shown(value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -98,8 +106,9 @@ class ItemDetail(QWidget):
         layout = QVBoxLayout(self)
         for widget in (self.title, self.meta, self.explanation):
             layout.addWidget(widget)
-        layout.addWidget(self.values, 1)
-        layout.addWidget(self.details, 1)
+        layout.addWidget(self.values)
+        layout.addWidget(self.details)
+        layout.addStretch(1)
         layout.addLayout(self.buttons)
         self.show_item(None)
 
@@ -139,6 +148,7 @@ class ItemDetail(QWidget):
             _fill(
                 self.values, [(v.field, v.base or "", v.crm or "", v.xero or "") for v in conflict]
             )
+            _fit(self.values)
             self.values.show()
         rest = {
             k: v
@@ -150,6 +160,7 @@ class ItemDetail(QWidget):
                 self.details,
                 [(key.replace("_", " "), _shown(value)) for key, value in rest.items()],
             )
+            _fit(self.details)
             self.details.show()
 
 

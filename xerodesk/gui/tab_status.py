@@ -207,6 +207,11 @@ class StatusTab(QWidget):
 
     def _show_progress(self) -> None:
         running = self.controller.running
+        push = self.controller.progress.get("push")
+        if running and push is not None and push.phase is Phase.PUSHING:
+            self.state.setText(f"Sending to Xero: {push.message or ''}".rstrip(": "))
+        elif running:
+            self.state.setText("Syncing…")
         for index, kind in enumerate(PULL_ORDER):
             entry = self.controller.progress.get(kind.value)
             if entry is None:

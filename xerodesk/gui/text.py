@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 ENTITY_NAMES: dict[str, str] = {
     "tax_rates": "Tax rates",
@@ -76,6 +77,12 @@ def duration(seconds: float | None) -> str:
         return f"{seconds:.1f} s"
     minutes, rest = divmod(int(seconds), 60)
     return f"{minutes} min {rest:02d} s"
+
+
+def home_relative(text: str) -> str:
+    """``text`` with the user's home folder written ``~``, as people know it."""
+    home = str(Path.home())
+    return text.replace(home + "/", "~/") if len(home) > 1 else text
 
 
 def kind_name(kind: str) -> str:
