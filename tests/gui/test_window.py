@@ -73,3 +73,41 @@ def test_finished_pass_is_notified_even_without_a_tray(
     for tab in (window.review_tab, window.mapping_tab, window.log_tab, window.options_tab):
         window.tabs.setCurrentWidget(tab)
         qloop.run_until_complete(window.ops.wait_idle())
+
+
+def test_next_start_reopens_the_database_and_reconnects(
+    qloop: qasync.QEventLoop, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "ui.ini")
+
+    def make() -> MainWindow:
+        shown = MainWindow(
+            make_controller(auto_sync=False), QSettings(path, QSettings.Format.IniFormat)
+        )
+        shown.show()
+        return shown
+
+    first = make()
+
+    async def use_demo() -> None:
+        first.start()
+        await first.connection_tab.use_demo()
+        await first.ops.wait_idle()
+        await first.shut_down()
+
+    run(qloop, use_demo())
+    second = make()
+
+    async def resumed() -> None:
+        second.start()
+        await wait_until(lambda: second.controller.connection is not None, 60, "reconnected")
+        await second.ops.wait_idle()
+
+    try:
+        run(qloop, resumed())
+        connection = second.controller.connection
+        assert connection is not None and connection.demo
+        assert second.controller.database is not None
+        assert second.controller.database.url.endswith("xerodesk.db")
+    finally:
+        run(qloop, second.shut_down())

@@ -64,20 +64,7 @@ class MainWindow(QMainWindow):
             (self.log_tab, "&Log"),
         ):
             self.tabs.addTab(widget, title)
-        self.banner = QLabel()
-        self.banner.setObjectName("problem_banner")
-        self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("color: #b00020;")
-        self.banner_close = QPushButton("Dismiss")
-        self.banner_close.clicked.connect(self.clear_problem)
-        banner_row = QHBoxLayout()
-        banner_row.addWidget(self.banner, 1)
-        banner_row.addWidget(self.banner_close)
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.addLayout(banner_row)
-        layout.addWidget(self.tabs, 1)
-        self.setCentralWidget(central)
+        self.setCentralWidget(self._central())
         self.clear_problem()
         self.status = StatusBar(controller, self.bridge, self)
         self.setStatusBar(self.status)
@@ -93,6 +80,23 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._shutdown: asyncio.Future[None] | None = None
         self._restore()
+
+    def _central(self) -> QWidget:
+        """The problem banner (hidden until something goes wrong) above the tabs."""
+        self.banner = QLabel()
+        self.banner.setObjectName("problem_banner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("color: #b00020;")
+        self.banner_close = QPushButton("Dismiss")
+        self.banner_close.clicked.connect(self.clear_problem)
+        banner_row = QHBoxLayout()
+        banner_row.addWidget(self.banner, 1)
+        banner_row.addWidget(self.banner_close)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addLayout(banner_row)
+        layout.addWidget(self.tabs, 1)
+        return central
 
     def _menus(self) -> list[QAction]:
         file_menu = self.menuBar().addMenu("&File")
@@ -201,6 +205,8 @@ class MainWindow(QMainWindow):
             self.ops.run(self.connection_tab.use_demo())
         elif db_url:
             self.ops.run(self.controller.open_database(db_url))
+        else:
+            self.ops.run(self.connection_tab.resume())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())

@@ -60,31 +60,7 @@ class DatabaseBox(QGroupBox):
         self.kind.setObjectName("db_kind")
         for key, label in KINDS.items():
             self.kind.addItem(label, key)
-        self.path = QLineEdit()
-        self.path.setObjectName("db_path")
-        self.path.setPlaceholderText(str(default_sqlite_path()))
-        browse = QPushButton("&Browse…")
-        browse.clicked.connect(self._browse)
-        file_row = QHBoxLayout()
-        file_row.addWidget(self.path, 1)
-        file_row.addWidget(browse)
-        file_page = QWidget()
-        file_page.setLayout(file_row)
-        self.host, self.database, self.user = QLineEdit("127.0.0.1"), QLineEdit("crm"), QLineEdit()
-        self.port = QSpinBox()
-        self.port.setRange(1, 65535)
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setObjectName("db_password")
-        self.password.setPlaceholderText("kept in the system keyring")
-        server_page = QWidget()
-        form = QFormLayout(server_page)
-        for label, field in (
-            ("Host", self.host), ("Port", self.port), ("Database", self.database),
-            ("User", self.user), ("Password", self.password),
-        ):  # fmt: skip
-            form.addRow(label + ":", field)
-        self.file_page, self.server_page = file_page, server_page
+        self.file_page, self.server_page = self._file_page(), self._server_page()
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.test_button = QPushButton("&Test connection")
         self.test_button.setObjectName("db_test")
@@ -101,9 +77,38 @@ class DatabaseBox(QGroupBox):
         buttons.addWidget(self.open_button)
         layout = QFormLayout(self)
         layout.addRow("&Kind:", self.kind)
-        layout.addRow(file_page)
-        layout.addRow(server_page)
+        layout.addRow(self.file_page)
+        layout.addRow(self.server_page)
         layout.addRow(buttons)
+
+    def _file_page(self) -> QWidget:
+        self.path = QLineEdit()
+        self.path.setObjectName("db_path")
+        self.path.setPlaceholderText(str(default_sqlite_path()))
+        browse = QPushButton("&Browse…")
+        browse.clicked.connect(self._browse)
+        page = QWidget()
+        row = QHBoxLayout(page)
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        return page
+
+    def _server_page(self) -> QWidget:
+        self.host, self.database, self.user = QLineEdit("127.0.0.1"), QLineEdit("crm"), QLineEdit()
+        self.port = QSpinBox()
+        self.port.setRange(1, 65535)
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setObjectName("db_password")
+        self.password.setPlaceholderText("kept in the system keyring")
+        page = QWidget()
+        form = QFormLayout(page)
+        for label, field in (
+            ("Host", self.host), ("Port", self.port), ("Database", self.database),
+            ("User", self.user), ("Password", self.password),
+        ):  # fmt: skip
+            form.addRow(label + ":", field)
+        return page
 
     def _kind_changed(self) -> None:
         kind = str(self.kind.currentData())
@@ -155,6 +160,7 @@ class DatabaseBox(QGroupBox):
             ("kind", self.kind.currentData()), ("path", self.path.text()),
             ("host", self.host.text()), ("port", self.port.value()),
             ("database", self.database.text()), ("user", self.user.text()),
+            ("open_at_start", True),
         ):  # fmt: skip
             settings.setValue(key, value)
         settings.endGroup()
@@ -286,6 +292,7 @@ class XeroBox(QGroupBox):
         await session.choose_organisation(self.xero_url(), tenant)
         label = self.organisation.currentText()
         await self.tab.controller.connect(XeroTarget(label, self.xero_url(), tenant))
+        self.tab.remember("organisation", tenant, self.xero_url() or "", label)
 
 
 class ConnectionTab(QWidget):
@@ -311,7 +318,7 @@ class ConnectionTab(QWidget):
         self.demo_button.setObjectName("demo_company")
         self.demo_button.clicked.connect(lambda: ops.run(self.use_demo()))
         self.disconnect_button = QPushButton("&Disconnect")
-        self.disconnect_button.clicked.connect(lambda: ops.run(controller.disconnect()))
+        self.disconnect_button.clicked.connect(lambda: ops.run(self.disconnect_xero()))
         self.connection = QLabel()
         self.connection.setObjectName("connection_state")
         self.connection.setWordWrap(True)
@@ -345,9 +352,42 @@ class ConnectionTab(QWidget):
 
     async def use_demo(self) -> None:
         if self.controller.database is None:
-            await self.controller.open_database(sqlite_url(default_sqlite_path()))
+            box = self.database_box
+            box.kind.setCurrentIndex(box.kind.findData("sqlite"))
+            box.path.setText(str(default_sqlite_path()))
+            await box.open()
         self.connection.setText("Starting the demo company…")
         await self.controller.connect(session.demo_target())
+        self.remember("demo")
+
+    async def disconnect_xero(self) -> None:
+        await self.controller.disconnect()
+        self.remember("")
+
+    def remember(self, kind: str, tenant: str = "", address: str = "", label: str = "") -> None:
+        """What to reconnect to when the app starts next (no secrets: tenant ids only)."""
+        for key, value in (
+            ("last", kind),
+            ("tenant", tenant),
+            ("address", address),
+            ("label", label),
+        ):
+            self.settings.setValue(f"xero/{key}", value)
+        self.settings.sync()
 
     def start(self) -> None:
         self.ops.run(self.xero_box.refresh())
+
+    async def resume(self) -> None:
+        """Reopen the database used last time and reconnect to the same Xero."""
+        if str(self.settings.value("database/open_at_start", "false")).lower() != "true":
+            return
+        await self.database_box.open()
+        last = str(self.settings.value("xero/last", ""))
+        if last == "demo":
+            await self.use_demo()
+        elif last == "organisation":
+            tenant = str(self.settings.value("xero/tenant", ""))
+            address = str(self.settings.value("xero/address", "")) or None
+            label = str(self.settings.value("xero/label", "Xero"))
+            await self.controller.connect(XeroTarget(label, address, tenant))

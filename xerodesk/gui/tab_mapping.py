@@ -56,20 +56,7 @@ class MappingTab(QWidget):
         self.count.setObjectName("mapping_count")
         self.model: PagedModel[MappingRow] = PagedModel(COLUMNS, ops.run, parent=self)
         self.model.count_loaded.connect(self._counted)
-        self.view = QTableView()
-        self.view.setObjectName("mapping_view")
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setAlternatingRowColors(True)
-        self.view.setWordWrap(False)
-        rows = self.view.verticalHeader()
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(self.fontMetrics().height() + 8)
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate((290, 260, 150, 70, 150)):
-            header.resizeSection(column, width)
+        self.view = self._view()
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(SEARCH_DELAY_MS)
@@ -89,6 +76,23 @@ class MappingTab(QWidget):
         layout.addWidget(self.view, 1)
         bridge.database_changed.connect(self.reload)
         bridge.pass_finished.connect(lambda _summary: self.reload())
+
+    def _view(self) -> QTableView:
+        view = QTableView()
+        view.setObjectName("mapping_view")
+        view.setModel(self.model)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setAlternatingRowColors(True)
+        view.setWordWrap(False)
+        rows = view.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((290, 260, 150, 70, 150)):
+            header.resizeSection(column, width)
+        return view
 
     def reload(self) -> None:
         self._debounce.stop()
