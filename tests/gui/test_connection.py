@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from tests.gui.conftest import run, wait_until
 from tests.support.databases import DatabaseFactory
 from tests.support.sandbox import RunningSandbox
+from xerodesk.engine.controller import XeroTarget
 from xerodesk.gui.databases import SERVICE, ServerDatabase
 from xerodesk.gui.main_window import MainWindow
 
@@ -125,3 +126,18 @@ def test_server_database_password_goes_to_the_keyring_only(
         not line.endswith(f"={url.password}") or line.startswith("user=")
         for line in ini.splitlines()
     )
+
+
+def test_an_organisation_without_a_sign_in_asks_to_sign_in(
+    window: MainWindow, qloop: qasync.QEventLoop, gui_sandbox: RunningSandbox, sqlite_url: str
+) -> None:
+    async def body() -> None:
+        await window.controller.open_database(sqlite_url)
+        target = XeroTarget("Nobody's books", gui_sandbox.base_url, "no-such-tenant")
+        window.ops.run(window.controller.connect(target))
+        await window.ops.wait_idle()
+
+    run(qloop, body())
+    assert window.controller.connection is None
+    assert "Not signed in to Xero" in window.banner.text()
+    assert window.tray.sent[-1][0] == "Sign in to Xero"

@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Engine
 from xerodesk.domain.sync import PULL_ORDER, Counts, EntityKind, Phase
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.review import perform
-from xerodesk.errors import ConfigurationError
+from xerodesk.errors import AuthenticationError, ConfigurationError
 from xerodesk.store import migrate
 from xerodesk.store.database import display_url, open_engine
 from xerodesk.store.options import OPTIONS, Options, OptionSpec, seed_defaults, set_option
@@ -334,7 +334,11 @@ class SyncController:
             raise ConfigurationError("Open a CRM database before connecting to Xero.")
         await self.disconnect()
         runner = self._runner_factory()
-        ready = await runner.start(self.database.url, target, self._on_message)
+        try:
+            ready = await runner.start(self.database.url, target, self._on_message)
+        except AuthenticationError as error:
+            self._tell(Change.SIGN_IN_NEEDED, str(error))
+            raise
         self._runner, self._target = runner, target
         self.connection = ConnectionInfo(
             target.label,
