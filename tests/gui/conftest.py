@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import gc
 import os
 import sys
 import threading
@@ -32,6 +33,7 @@ from tests.support.sandbox import TEST_CLIENT_ID, TEST_CLIENT_SECRET, RunningSan
 from xerodesk.credentials import ALLOW_INSECURE_ENV
 from xerodesk.engine.controller import SyncController, XeroTarget
 from xerodesk.gui.compat import guard_singletons
+from xerodesk.gui.launch import dispose
 from xerodesk.gui.main_window import MainWindow
 from xerodesk.session import make_controller
 
@@ -69,6 +71,7 @@ def qloop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
     finally:
         loop.close()
         asyncio.set_event_loop(None)
+        gc.collect()  # now, between tests, rather than inside the next one's Qt events
     if errors:
         details = "; ".join(f"{c.get('message')}: {c.get('exception')!r}" for c in errors)
         pytest.fail(f"the event loop reported errors: {details}")
@@ -165,7 +168,7 @@ def window(qloop: qasync.QEventLoop, qtbot: Any, tmp_path: Path) -> Iterator[Mai
     run(qloop, shown.ops.wait_idle(), 30)
     run(qloop, shown.shut_down(), 60)
     run(qloop, shown.ops.wait_idle(), 30)
-    shown.deleteLater()
+    dispose(shown)
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QSystemTrayIcon
 
 from tests.gui.conftest import connected, run, wait_until
 from tests.support.sandbox import RunningSandbox
+from xerodesk.gui.launch import dispose
 from xerodesk.gui.main_window import MainWindow
 from xerodesk.session import make_controller
 
@@ -39,6 +40,7 @@ def test_geometry_and_tab_are_remembered(
     first.resize(780, 590)
     first.tabs.setCurrentIndex(4)
     run(qloop, first.shut_down())
+    dispose(first)
     stored = QSettings(path, QSettings.Format.IniFormat)
     assert stored.value("window/tab") in (4, "4")
     assert not any("password" in key or "secret" in key for key in stored.allKeys())
@@ -51,6 +53,7 @@ def test_geometry_and_tab_are_remembered(
         assert (second.width(), second.height()) == (780, 590)
     finally:
         run(qloop, second.shut_down())
+        dispose(second)
 
 
 def test_finished_pass_is_notified_even_without_a_tray(
@@ -96,6 +99,7 @@ def test_next_start_reopens_the_database_and_reconnects(
         await first.shut_down()
 
     run(qloop, use_demo())
+    dispose(first)
     second = make()
 
     async def resumed() -> None:
@@ -111,3 +115,4 @@ def test_next_start_reopens_the_database_and_reconnects(
         assert second.controller.database.url.endswith("xerodesk.db")
     finally:
         run(qloop, second.shut_down())
+        dispose(second)

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 import qasync
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from PySide6.QtWidgets import QApplication
 
 from xerodesk.gui.compat import guard_singletons
@@ -51,4 +51,11 @@ def run_app(paths: AppPaths, *, db_url: str | None = None, demo: bool = False) -
 
     with loop:
         loop.run_until_complete(main())
+    dispose(window)
     return 0
+
+
+def dispose(window: MainWindow) -> None:
+    """Delete the window's widgets now, at a safe point, not whenever Python collects it."""
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
