@@ -12,6 +12,7 @@ from tests.support.sandbox import RunningSandbox, start_sandbox
 from xerodesk.domain.sync import PULL_ORDER, Phase
 from xerodesk.engine.controller import PassSummary
 from xerodesk.gui.main_window import MainWindow
+from xerodesk.session import ProcessRunner
 
 
 def test_sync_now_shows_progress_then_figures(
@@ -89,3 +90,22 @@ def test_stop_then_full_resync_of_one_entity(
     assert tab.bars["contacts"].format() == ""  # not part of the pass
     assert window.log_tab.model.rowCount() == 2
     assert window.log_tab.model.rows[1].outcome == "cancelled"
+
+
+def test_a_runner_that_dies_is_reported_and_disconnects(
+    window: MainWindow, qloop: qasync.QEventLoop, gui_sandbox: RunningSandbox, sqlite_url: str
+) -> None:
+    controller = window.controller
+
+    async def body() -> None:
+        await connected(controller, sqlite_url, gui_sandbox)
+        runner = controller._runner
+        assert isinstance(runner, ProcessRunner) and runner._proc is not None
+        runner._proc.kill()  # the child this test's controller started
+        await wait_until(lambda: controller.connection is None, 20, "disconnected")
+        await window.ops.wait_idle()
+
+    run(qloop, body())
+    assert "stopped unexpectedly" in window.banner.text()
+    assert not window.status_tab.sync_button.isEnabled()
+    assert "Not connected" in window.status_tab.state.text()

@@ -237,6 +237,7 @@ class SyncController:
         self._wake = asyncio.Event()
         self._pass_done: asyncio.Future[PassSummary] | None = None
         self._request: Message = {}
+        self._closing: asyncio.Future[None] | None = None
         self.reset_progress()
 
     # -- listeners ------------------------------------------------------------
@@ -528,11 +529,16 @@ class SyncController:
         if self._runner is None:
             return
         text = f"The sync process stopped unexpectedly (exit status {message.get('code')})."
+        if self._schedule is not None:
+            self._schedule.cancel()
+            self._schedule = None
+        runner, self._runner = self._runner, None
+        self._closing = asyncio.ensure_future(runner.close())  # its pipes; it is gone
         self._tell(Change.PROBLEM, text)
         if self.running:
             self._on_failed({"reason": "error", "message": text})
-        self._runner = None
         self.connection = None
+        self.next_sync_at = None
         self._tell(Change.CONNECTION, None)
 
     def _finish_pass(self, summary: PassSummary) -> None:
