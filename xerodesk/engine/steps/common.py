@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from datetime import datetime
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Connection, update
 
+from xerodesk.domain.sync import Counts
+from xerodesk.engine.pull import PageOutcome, WriteContext
 from xerodesk.errors import MalformedRecordError
 from xerodesk.store.state import ReviewRequest, raise_review
 from xerodesk.store.types import utcnow
 from xerodesk.store.xd_models import ReviewItem
+from xerodesk.xero.paging import Page
 
 M = TypeVar("M")
 
@@ -89,3 +93,33 @@ def resolve_malformed(connection: Connection, entity: str, xero_ids: Sequence[st
             .where(ReviewItem.resolved_at.is_(None))
             .values(resolved_at=utcnow(), resolution="fixed in Xero")
         )
+
+
+class Dated(Protocol):
+    """A mapped record that knows when Xero last changed it."""
+
+    @property
+    def updated_at(self) -> datetime: ...
+
+
+D = TypeVar("D", bound=Dated)
+
+
+def write_mapped_page(
+    connection: Connection,
+    page: Page,
+    context: WriteContext,
+    mapper: Callable[[Mapping[str, Any]], D],
+    id_field: str,
+    write: Callable[[Sequence[D]], Counts],
+) -> PageOutcome:
+    """What every step does with a page: map it, send the records that cannot
+    be mapped to review (closing the items of those that now can), write the
+    rest with ``write``, and report the counts and the newest change read."""
+    entity = context.entity.value
+    result = map_page(page.records, mapper, id_field)
+    report_malformed(connection, entity, result.failed, context.run_id)
+    resolve_malformed(connection, entity, result.ids)
+    counts = write(result.mapped)
+    newest = max((m.updated_at for m in result.mapped), default=None)
+    return PageOutcome(counts + Counts(skipped=len(result.failed)), newest)

@@ -19,7 +19,9 @@ from xerodesk.domain.sync import Counts, EntityKind
 from xerodesk.engine.cursors import WALK_ORDER, WalkPlan
 from xerodesk.engine.links import Link, load_links, make_snapshot, save_links
 from xerodesk.engine.pull import PageOutcome, WriteContext
-from xerodesk.engine.steps.common import map_page, report_malformed, resolve_malformed
+from xerodesk.engine.steps.common import (
+    write_mapped_page,
+)
 from xerodesk.mapping.contacts import (
     XERO_OWNED_COMPANY_COLUMNS,
     XERO_OWNED_CONTACT_COLUMNS,
@@ -69,17 +71,15 @@ class ContactsStep:
 
     def write_page(self, connection: Connection, page: Page, context: WriteContext) -> PageOutcome:
         show_number = context.options.display_account_number
-        result = map_page(
-            page.records,
+        claim_pushed_customers(connection, page.records)
+        return write_mapped_page(
+            connection,
+            page,
+            context,
             lambda record: map_contact(record, display_account_number=show_number),
             "ContactID",
+            lambda mapped: write_contacts(connection, mapped),
         )
-        report_malformed(connection, self.entity.value, result.failed, context.run_id)
-        resolve_malformed(connection, self.entity.value, result.ids)
-        claim_pushed_customers(connection, page.records)
-        counts = write_contacts(connection, result.mapped)
-        newest = max((m.updated_at for m in result.mapped), default=None)
-        return PageOutcome(counts + Counts(skipped=len(result.failed)), newest)
 
 
 _CRM_NUMBER = re.compile(r"^CRM-(\d+)$")

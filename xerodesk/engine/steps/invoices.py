@@ -19,7 +19,9 @@ from xerodesk.domain.sync import Counts, EntityKind
 from xerodesk.engine.cursors import WALK_ORDER, WalkPlan
 from xerodesk.engine.links import load_links, save_links
 from xerodesk.engine.pull import PageOutcome, WriteContext
-from xerodesk.engine.steps.common import map_page, report_malformed, resolve_malformed
+from xerodesk.engine.steps.common import (
+    write_mapped_page,
+)
 from xerodesk.engine.steps.documents import (
     balance_contacts,
     changed,
@@ -61,13 +63,12 @@ class InvoicesStep:
         )
 
     def write_page(self, connection: Connection, page: Page, context: WriteContext) -> PageOutcome:
-        result = map_page(page.records, map_invoice, "InvoiceID")
-        report_malformed(connection, ENTITY, result.failed, context.run_id)
-        resolve_malformed(connection, ENTITY, result.ids)
-        counts, touched = write_invoices(connection, result.mapped)
-        self.touched |= touched
-        newest = max((m.updated_at for m in result.mapped), default=None)
-        return PageOutcome(counts + Counts(skipped=len(result.failed)), newest)
+        def write(mapped: Sequence[MappedInvoice]) -> Counts:
+            counts, touched = write_invoices(connection, mapped)
+            self.touched |= touched
+            return counts
+
+        return write_mapped_page(connection, page, context, map_invoice, "InvoiceID", write)
 
 
 def write_invoices(

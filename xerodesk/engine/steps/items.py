@@ -19,7 +19,9 @@ from xerodesk.domain.sync import Counts, EntityKind
 from xerodesk.engine.cursors import WalkPlan
 from xerodesk.engine.links import load_links, make_snapshot, save_links
 from xerodesk.engine.pull import PageOutcome, WriteContext
-from xerodesk.engine.steps.common import map_page, report_malformed, resolve_malformed
+from xerodesk.engine.steps.common import (
+    write_mapped_page,
+)
 from xerodesk.mapping.items import (
     PRODUCT_KEY,
     XERO_OWNED_PRODUCT_COLUMNS,
@@ -53,12 +55,15 @@ class ItemsStep:
 
 
 def write_item_page(connection: Connection, page: Page, context: WriteContext) -> PageOutcome:
-    result = map_page(page.records, map_item, "ItemID")
-    report_malformed(connection, EntityKind.ITEMS.value, result.failed, context.run_id)
-    resolve_malformed(connection, EntityKind.ITEMS.value, result.ids)
-    counts = write_items(connection, result.mapped, context.options.default_warehouse_code)
-    newest = max((m.updated_at for m in result.mapped), default=None)
-    return PageOutcome(counts + Counts(skipped=len(result.failed)), newest)
+    warehouse = context.options.default_warehouse_code
+    return write_mapped_page(
+        connection,
+        page,
+        context,
+        map_item,
+        "ItemID",
+        lambda mapped: write_items(connection, mapped, warehouse),
+    )
 
 
 def tracked_items(client: XeroClient) -> AsyncIterator[Page]:

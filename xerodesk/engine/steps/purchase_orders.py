@@ -18,7 +18,9 @@ from xerodesk.domain.sync import Counts, EntityKind
 from xerodesk.engine.cursors import WALK_ORDER, WalkPlan
 from xerodesk.engine.links import load_links, save_links
 from xerodesk.engine.pull import PageOutcome, WriteContext
-from xerodesk.engine.steps.common import map_page, report_malformed, resolve_malformed
+from xerodesk.engine.steps.common import (
+    write_mapped_page,
+)
 from xerodesk.engine.steps.documents import (
     changed,
     document_snapshot,
@@ -52,12 +54,14 @@ class PurchaseOrdersStep:
         )
 
     def write_page(self, connection: Connection, page: Page, context: WriteContext) -> PageOutcome:
-        result = map_page(page.records, map_purchase_order, "PurchaseOrderID")
-        report_malformed(connection, ENTITY, result.failed, context.run_id)
-        resolve_malformed(connection, ENTITY, result.ids)
-        counts = write_purchase_orders(connection, result.mapped)
-        newest = max((m.updated_at for m in result.mapped), default=None)
-        return PageOutcome(counts + Counts(skipped=len(result.failed)), newest)
+        return write_mapped_page(
+            connection,
+            page,
+            context,
+            map_purchase_order,
+            "PurchaseOrderID",
+            lambda mapped: write_purchase_orders(connection, mapped),
+        )
 
 
 def write_purchase_orders(connection: Connection, mapped: Sequence[MappedPurchaseOrder]) -> Counts:
