@@ -1,4 +1,9 @@
-"""The app's icon: ``resources/xerodesk.svg`` when installed beside it, else drawn."""
+"""The app's icon, from PNGs shipped inside the package (``assets/``).
+
+They are rendered from ``resources/xerodesk.svg`` by ``scripts/render-icons``,
+so the wheel and the bundle carry the icon without the repository beside them.
+While a pass runs the icon is drawn in amber instead.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ from pathlib import Path
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 
-_SVG = Path(__file__).resolve().parents[2] / "resources" / "xerodesk.svg"
+_ASSETS = Path(__file__).resolve().with_name("assets")
+_SIZES = (16, 32, 48, 64, 128, 256)
 
 
 def _drawn(size: int, busy: bool) -> QPixmap:
@@ -30,8 +36,12 @@ def _drawn(size: int, busy: bool) -> QPixmap:
 
 def app_icon(busy: bool = False) -> QIcon:
     """The window and tray icon; amber while a pass runs."""
-    if _SVG.exists() and not busy:
-        icon = QIcon(str(_SVG))
+    if not busy:
+        icon = QIcon()
+        for size in _SIZES:
+            png = _ASSETS / f"xerodesk-{size}.png"
+            if png.exists():
+                icon.addFile(str(png))
         if not icon.isNull():
             return icon
     icon = QIcon()
