@@ -191,7 +191,10 @@ async def run_watch(
             lock = RunnerLock(engine, runner_identity("xerodesk-watch"))
             pusher = OutboxPusher(client, db, progress)
             service = SyncService(runner, db, lock, pusher=pusher, progress=progress)
-            return await service.run(stop)
+            try:
+                return await service.run(stop)
+            finally:
+                await pusher.close()
     finally:
         db.close()
         engine.dispose()

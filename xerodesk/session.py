@@ -432,25 +432,28 @@ class RunnerHost:
 
     async def _push_between_passes(self, client: XeroClient, db: DbWorker) -> None:
         pusher = OutboxPusher(client, db, self._progress)
-        while True:
-            await asyncio.sleep(PUSH_POLL_SECONDS)
-            if self.task is not None:
-                continue
-            try:
-                if not await pusher.pending():
+        try:
+            while True:
+                await asyncio.sleep(PUSH_POLL_SECONDS)
+                if self.task is not None:
                     continue
-                await self._hold_lease(db)
-                await pusher.push()
-            except RunnerBusyError:
-                await asyncio.sleep(30)  # another runner syncs this database
-                continue
-            except XerodeskError as error:
-                log.warning("sending to Xero failed: %s", error)
-                if isinstance(error, AuthenticationError):
-                    self._failed("failed", error)
-                await asyncio.sleep(30)
-                continue
-            self.emit({"event": "pushed", "pushes": _pushes(pusher.reports[-1:])})
+                try:
+                    if not await pusher.pending():
+                        continue
+                    await self._hold_lease(db)
+                    await pusher.push()
+                except RunnerBusyError:
+                    await asyncio.sleep(30)  # another runner syncs this database
+                    continue
+                except XerodeskError as error:
+                    log.warning("sending to Xero failed: %s", error)
+                    if isinstance(error, AuthenticationError):
+                        self._failed("failed", error)
+                    await asyncio.sleep(30)
+                    continue
+                self.emit({"event": "pushed", "pushes": _pushes(pusher.reports[-1:])})
+        finally:
+            await pusher.close()
 
     def _progress(self, event: ProgressEvent) -> None:
         message = asdict(event)

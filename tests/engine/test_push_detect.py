@@ -26,6 +26,7 @@ from tests.engine.push_support import (
 )
 from tests.support import orgs
 from tests.support.databases import DatabaseFactory
+from tests.support.sandbox import RunningSandbox
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.push import Detected, Detector, detect_pushes
 from xerodesk.store import migrate
@@ -226,3 +227,44 @@ def test_the_watch_goes_on_after_a_failing_callback(db_engine: Engine) -> None:
 
     asyncio.run(watch())
     assert [c.customers for c in calls] == [1, 1]
+
+
+@pytest.mark.parametrize("db_kind", ["postgresql", "sqlite"], indirect=True)
+def test_the_service_pusher_listens_on_postgresql_and_polls_elsewhere(
+    db_engine: Engine, sandbox: RunningSandbox
+) -> None:
+    """On PostgreSQL an idle service looks for pushes only when the CRM's commit
+    notifies it (and every half minute as a back-up); elsewhere on every poll."""
+    from tests.support.sync import CLIENT_ENV
+    from xerodesk.engine.pushing import OutboxPusher
+    from xerodesk.xero.connect import open_client
+
+    postgresql = db_engine.dialect.name == "postgresql"
+
+    async def watch() -> tuple[int, bool, bool]:
+        db = DbWorker(db_engine)
+        client = await open_client(xero_url=sandbox.base_url, env=CLIENT_ENV)
+        pusher = OutboxPusher(client, db)
+        try:
+            assert not await pusher.pending()  # the first look at start
+            assert pusher.listening is postgresql
+            for _ in range(5):
+                assert not await pusher.pending()
+            idle_looks = pusher.looks
+            await asyncio.to_thread(crm_customer, db_engine, "Notified Ltd")
+            noticed = False
+            for _ in range(100):
+                if await pusher.pending():
+                    noticed = True
+                    break
+                await asyncio.sleep(0.05)
+            return idle_looks, noticed, pusher.listening
+        finally:
+            await pusher.close()
+            await client.aclose()
+            db.close()
+
+    idle_looks, noticed, still_listening = asyncio.run(watch())
+    assert noticed
+    assert still_listening is postgresql
+    assert idle_looks == (1 if postgresql else 6)

@@ -1,22 +1,28 @@
 """The push side as the sync service sees it: notice CRM changes, then send them.
 
-``pending()`` runs the push detection (an indexed query; new rows go to the
-outbox in the same transaction) every time the service polls, about once a
-second, so a new customer or a confirmed order is noticed within seconds of
-the CRM's commit. Rows already queued but deferred (a transient failure) are
-tried again at most every ``retry_every``.
+The service polls ``pending()`` about once a second. On SQLite and MariaDB
+each poll runs the push detection (three indexed queries; new rows go to the
+outbox in the same transaction), so a new customer or a confirmed order is
+noticed within seconds of the CRM's commit. On PostgreSQL a listener on a
+connection of its own waits for the migration's NOTIFY triggers instead, and
+the detection runs when told (and every ``listen_interval`` as a back-up), so
+an idle service costs the database nothing; if the listener's connection
+fails, polling every second takes over. Rows already queued but deferred (a
+transient failure) are tried again at most every ``retry_every``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from datetime import timedelta
 
 from xerodesk.domain.sync import ProgressSink
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.push import PushReport, detect_pushes, push_pending
 from xerodesk.engine.push.outbox import load_due
+from xerodesk.engine.push.watch import PgListener
 from xerodesk.store.options import Options
 from xerodesk.store.types import utcnow
 from xerodesk.xero.client import XeroClient
@@ -33,24 +39,61 @@ class OutboxPusher:
         db: DbWorker,
         progress: ProgressSink | None = None,
         retry_every: timedelta = timedelta(seconds=30),
+        *,
+        listen: bool = True,
+        listen_interval: timedelta = timedelta(seconds=30),
     ) -> None:
         self.client = client
         self.db = db
         self.progress = progress
         self.retry_every = retry_every
-        self._last_push = asyncio.get_running_loop().time() - retry_every.total_seconds()
+        self.listen_interval = listen_interval.total_seconds()
+        now = asyncio.get_running_loop().time()
+        self._last_push = now - retry_every.total_seconds()
+        self._last_look = now - self.listen_interval
+        self._want_listener = listen and db.engine.dialect.name == "postgresql"
+        self._listener: PgListener | None = None
+        self._told = threading.Event()
+        self._told.set()  # look once at the start
         self.reports: list[PushReport] = []
+        self.looks = 0
+
+    @property
+    def listening(self) -> bool:
+        return self._listener is not None and self._listener.alive
+
+    def wake(self) -> None:
+        """Look on the next poll (a NOTIFY, or a user's retry or release)."""
+        self._told.set()
+
+    async def _ensure_listener(self) -> None:
+        if not self._want_listener or self._listener is not None:
+            return
+        self._listener = PgListener(self.db.engine, self._told.set)
+        self._listener.start()
+        await asyncio.to_thread(self._listener.ready.wait, 10.0)
+
+    def _should_look(self) -> bool:
+        if not self.listening:
+            return True
+        waited = asyncio.get_running_loop().time() - self._last_look
+        return self._told.is_set() or waited >= self.listen_interval
 
     async def pending(self) -> bool:
-        detected = await self.db.write(detect_pushes)
-        if detected.total:
-            log.info(
-                "noticed %d customer(s), %d product(s), %d order(s) to send",
-                detected.customers,
-                detected.products,
-                detected.invoices,
-            )
-            return True
+        await self._ensure_listener()
+        if self._should_look():
+            self._told.clear()
+            self._last_look = asyncio.get_running_loop().time()
+            self.looks += 1
+            detected = await self.db.write(detect_pushes)
+            if detected.total:
+                log.info(
+                    "noticed %d customer(s), %d product(s), %d order(s) to send",
+                    detected.customers,
+                    detected.products,
+                    detected.invoices,
+                )
+                return True
         waited = asyncio.get_running_loop().time() - self._last_push
         if waited < self.retry_every.total_seconds():
             return False
@@ -61,3 +104,9 @@ class OutboxPusher:
         options = await self.db.read(Options.load)
         report = await push_pending(self.client, self.db, options, progress=self.progress)
         self.reports.append(report)
+
+    async def close(self) -> None:
+        """Stop listening (the service is ending)."""
+        if self._listener is not None:
+            await asyncio.to_thread(self._listener.stop)
+            self._listener = None

@@ -24,14 +24,14 @@ from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.push.detect import detect_pushes
 from xerodesk.engine.push.model import NOTIFY_CHANNEL, Detected
 
-__all__ = ["Detector", "OnFound", "watch_for_pushes"]
+__all__ = ["Detector", "OnFound", "PgListener", "watch_for_pushes"]
 
 log = logging.getLogger(__name__)
 
 OnFound = Callable[[Detected], Awaitable[None]]
 
 
-class _PgListener:
+class PgListener:
     """LISTEN on a connection of its own, on a daemon thread; ``wake`` on each NOTIFY."""
 
     def __init__(self, engine: Engine, wake: Callable[[], None]) -> None:
@@ -94,7 +94,7 @@ class Detector:
         self.interval = interval
         self.listen_interval = listen_interval
         self.want_listener = listen and db.engine.dialect.name == "postgresql"
-        self._listener: _PgListener | None = None
+        self._listener: PgListener | None = None
         self._wake = asyncio.Event()
         self._started = asyncio.Event()
 
@@ -127,7 +127,7 @@ class Detector:
             def wake_from_thread() -> None:
                 loop.call_soon_threadsafe(self._wake.set)
 
-            self._listener = _PgListener(self.db.engine, wake_from_thread)
+            self._listener = PgListener(self.db.engine, wake_from_thread)
             self._listener.start()
             await asyncio.to_thread(self._listener.ready.wait, 10.0)
         try:
