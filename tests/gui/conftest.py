@@ -32,18 +32,11 @@ from tests.support.databases import DatabaseFactory
 from tests.support.sandbox import TEST_CLIENT_ID, TEST_CLIENT_SECRET, RunningSandbox, start_sandbox
 from xerodesk.credentials import ALLOW_INSECURE_ENV
 from xerodesk.engine.controller import SyncController, XeroTarget
-from xerodesk.gui.compat import guard_singletons
 from xerodesk.gui.launch import dispose
 from xerodesk.gui.main_window import MainWindow
 from xerodesk.session import make_controller
 
 T = TypeVar("T")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def pyside_reference_guard() -> None:
-    """See ``xerodesk.gui.compat``: PySide6 6.12 on Python 3.11 drops references to None."""
-    guard_singletons()
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,6 @@ import qasync
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from PySide6.QtWidgets import QApplication
 
-from xerodesk.gui.compat import guard_singletons
 from xerodesk.gui.icons import app_icon
 from xerodesk.gui.main_window import MainWindow
 from xerodesk.paths import AppPaths
@@ -18,7 +17,6 @@ from xerodesk.session import make_controller
 
 
 def application(argv: Sequence[str] | None = None) -> QApplication:
-    guard_singletons()
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
