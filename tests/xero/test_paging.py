@@ -22,8 +22,10 @@ class FakeEndpoint:
         stale: int = 0,
         churn: int = 0,
         answer_twice: int | None = None,
+        grow: int = 0,
     ) -> None:
         self.rows = list(range(items))
+        self.grow = grow
         self.size = size
         self.count_pages = count_pages
         self.stale = stale
@@ -69,6 +71,8 @@ class FakeEndpoint:
         )
 
     def _serve(self, number: int) -> list[dict[str, int]]:
+        for _ in range(self.grow if number > 1 else 0):
+            self.rows.insert(0, len(self.rows))  # created after page 1: newest first
         for _ in range(self.churn):
             row = self.rows.pop(self.rng.randrange(len(self.rows)))
             self.rows.insert(0, row)  # edited: newest first
@@ -99,13 +103,26 @@ async def test_without_a_page_count_the_walk_is_sequential() -> None:
     assert endpoint.peak == 1
 
 
-async def test_a_full_last_page_is_followed_by_one_more_look() -> None:
-    # Records pushed back during the walk (newest-first order) land past the
-    # counted pages: a full last page is therefore checked with one more call.
+async def test_a_full_last_page_the_count_bears_out_ends_the_walk() -> None:
+    # The last counted page, holding exactly what the count leaves for it: no
+    # page follows, and no call is spent to see an empty one.
     counted = FakeEndpoint(items=300, size=100)
-    assert [len(p) for p in await _walk(counted)] == [100, 100, 100, 0]
+    assert [len(p) for p in await _walk(counted)] == [100, 100, 100]
+    assert counted.asked == [1, 2, 3]
+    # Without a count, only a short (or empty) page can end the walk.
     uncounted = FakeEndpoint(items=300, size=100, count_pages=False)
     assert [len(p) for p in await _walk(uncounted)] == [100, 100, 100, 0]
+
+
+async def test_records_created_during_the_walk_push_old_ones_onto_a_page_more() -> None:
+    # Each page's own count includes the records created before it was served,
+    # so the old records they push back (newest-first order) are still read.
+    endpoint = FakeEndpoint(items=300, size=100, grow=1)
+    pages = await _walk(endpoint)
+    assert pages[0].page_count == 3
+    seen = {r["n"] for p in pages for r in p.records}
+    assert set(range(300)) <= seen
+    assert len(pages) == 4
 
 
 async def test_a_stale_page_count_does_not_lose_records() -> None:

@@ -136,14 +136,29 @@ def page_from_body(
 def _is_last(
     records: list[Record], page: int, page_size: int | None, pagination: Pagination | None
 ) -> bool:
-    """No page follows: unpaged, empty, or short of the size Xero used."""
+    """No page follows: unpaged, empty, short of the size Xero used, or the last
+    page of a count that this very page bears out.
+
+    A full page is the last one only when its own ``pagination`` says so and
+    agrees with what came: it is the last counted page and holds exactly the
+    records the count leaves for it. A count that lags behind the records
+    (more came than it allows for) is not trusted, and the walk looks further.
+    """
     if page_size is None or not records:
         return True
-    if pagination is not None and pagination.page_count is not None:
-        if page < pagination.page_count:
-            return False
     effective = pagination.page_size if pagination and pagination.page_size else page_size
-    return len(records) < effective
+    if pagination is None or pagination.page_count is None:
+        return len(records) < effective
+    if page < pagination.page_count:
+        return False
+    if len(records) < effective:
+        return True
+    items = pagination.item_count
+    return (
+        page == pagination.page_count
+        and items is not None
+        and items - (page - 1) * effective == len(records)
+    )
 
 
 def _parse_stamp(value: Any) -> datetime | None:
