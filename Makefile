@@ -2,7 +2,7 @@
 # `make test` runs every check. Both set up everything they need.
 UV := scripts/uv
 
-.PHONY: sync test lint demo demo-app
+.PHONY: sync test lint demo demo-app bundle wheel-check
 
 sync:
 	$(UV) sync --locked
@@ -25,3 +25,11 @@ demo: sync
 
 demo-app: sync
 	$(UV) run xerodesk demo
+
+# The Linux app bundle (dist/xerodesk/ and its .tar.gz), smoke-tested; see packaging/README.md.
+bundle:
+	scripts/build-bundle
+
+# The wheel installed into a new environment runs `xerodesk --version` and `demo --headless`.
+wheel-check:
+	scripts/check-wheel
