@@ -2,7 +2,7 @@
 # `make test` runs every check. Both set up everything they need.
 UV := scripts/uv
 
-.PHONY: sync test lint demo demo-app bundle wheel-check
+.PHONY: sync test lint demo demo-app bundle wheel-check bench
 
 sync:
 	$(UV) sync --locked
@@ -25,6 +25,13 @@ demo: sync
 
 demo-app: sync
 	$(UV) run xerodesk demo
+
+# The benchmark (see benchmarks/RESULTS.md): make bench SIZE=medium DB=postgresql
+SIZE ?= small
+DB ?= sqlite
+bench: sync
+	@if [ "$(DB)" != sqlite ]; then scripts/ensure-databases; fi
+	$(UV) run python -m benchmarks --size $(SIZE) --db $(DB)
 
 # The Linux app bundle (dist/xerodesk/ and its .tar.gz), smoke-tested; see packaging/README.md.
 bundle:

@@ -1,0 +1,1 @@
+"""The benchmark of a real sync against the sandbox: ``python -m benchmarks``."""

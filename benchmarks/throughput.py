@@ -1,0 +1,88 @@
+"""How fast the engine maps and writes sales invoice lines, with no network in the way.
+
+Contacts and items are synced first by a real ``xerodesk sync --only …``; then
+pages of sales invoices are read from the sandbox into memory with the real
+client, and only the engine's page write is timed: the invoices step maps each
+page and writes it in one transaction through the database worker, exactly as
+a pass does once a page has arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from benchmarks.harness import CLIENT_ID, CLIENT_SECRET, Database, run_xerodesk, table_counts
+from benchmarks.scenarios import Context, check, upgrade
+from xerodesk.domain.sync import EntityKind
+from xerodesk.engine.cursors import WALK_ORDER
+from xerodesk.engine.dbworker import DbWorker
+from xerodesk.engine.pull import WriteContext
+from xerodesk.engine.steps.invoices import InvoicesStep
+from xerodesk.store.database import open_engine
+from xerodesk.store.options import Options
+from xerodesk.xero.client import SALES_INVOICES
+from xerodesk.xero.connect import open_client
+from xerodesk.xero.paging import Page
+
+#: at most this many pages of invoices are held in memory and timed
+MAX_PAGES = 10
+MASTER = "tax_rates,currencies,contacts,items"
+
+
+def invoice_lines_per_second(context: Context, database: Database) -> dict[str, Any]:
+    upgrade(context, database)
+    sandbox = context.sandbox
+    master = _sync_master(context, database)
+    pages = asyncio.run(_read_pages(sandbox.base_url))
+    result = asyncio.run(_write_pages(database.url, pages))
+    result["master_sync_seconds"] = master["seconds"]
+    return result
+
+
+def _sync_master(context: Context, database: Database) -> dict[str, Any]:
+    """Tax rates, currencies, contacts and items, by a real sync process."""
+    args = ["sync", "--db", database.url, "--xero", context.sandbox.base_url, "--only", MASTER]
+    run = run_xerodesk(args, context.home("throughput"))
+    check(run, "xerodesk sync --only " + MASTER)
+    return {"seconds": round(run.seconds, 3)}
+
+
+async def _read_pages(base_url: str) -> list[Page]:
+    env = {"XERODESK_CLIENT_ID": CLIENT_ID, "XERODESK_CLIENT_SECRET": CLIENT_SECRET}
+    client = await open_client(xero_url=base_url, env=env)
+    pages: list[Page] = []
+    async with client:
+        async for page in client.invoices(where=SALES_INVOICES, order=WALK_ORDER):
+            pages.append(page)
+            if len(pages) >= MAX_PAGES:
+                break
+    return pages
+
+
+async def _write_pages(url: str, pages: list[Page]) -> dict[str, Any]:
+    engine = open_engine(url)
+    db = DbWorker(engine)
+    try:
+        before = table_counts(url, ("sales_transaction", "sales_order_header"))
+        options = await db.read(Options.load)
+        context = WriteContext(EntityKind.INVOICES, None, options, True)
+        step = InvoicesStep()
+        started = time.perf_counter()
+        for page in pages:
+            await db.write(step.write_page, page, context)
+        seconds = time.perf_counter() - started
+        after = table_counts(url, ("sales_transaction", "sales_order_header"))
+    finally:
+        db.close()
+        engine.dispose()
+    lines = after["sales_transaction"] - before["sales_transaction"]
+    invoices = after["sales_order_header"] - before["sales_order_header"]
+    return {
+        "pages": len(pages),
+        "invoices": invoices,
+        "lines": lines,
+        "seconds": round(seconds, 3),
+        "lines_per_second": round(lines / seconds) if seconds else None,
+    }
