@@ -21,6 +21,7 @@ from xerodesk.logsetup import FILE_ONLY, redact
 if TYPE_CHECKING:
     from xerodesk import app as app_module
     from xerodesk.engine.passes import PassReport
+    from xerodesk.store.audit import AuditRecord
 
 log = logging.getLogger("xerodesk.cli")
 
@@ -160,7 +161,10 @@ def build_parser() -> _Parser:
 
     history = commands.add_parser("history", help="the audit trail of one record")
     _add_db(history)
-    history.add_argument("record", metavar="RECORD", help="a Xero id, or table:id")
+    history.add_argument(
+        "record", metavar="RECORD", help="a Xero id, or table:id (e.g. sales_ledger:7)"
+    )
+    history.add_argument("--json", action="store_true", help="print JSON")
     history.set_defaults(handler=_cmd_history)
 
     status = commands.add_parser("status", help="cursors, last runs, outbox and open review items")
@@ -243,24 +247,52 @@ def _status_text(data: dict[str, object]) -> str:
 
 def _cmd_history(args: argparse.Namespace) -> int:
     from xerodesk import app
-    from xerodesk.store.queries import record_history
+    from xerodesk.store.audit import UnknownRecordError, record_history
 
     paths = app.setup(args.debug)
     engine = app.open_database(app.database_url(args.db, paths))
     try:
         with engine.connect() as connection:
             entries = record_history(connection, args.record)
+    except UnknownRecordError:
+        raise ConfigurationError(
+            f"no record {args.record!r}: give a Xero id, or table:id of a CRM row"
+        ) from None
     finally:
         engine.dispose()
-    if not entries:
-        print(f"no history for {args.record}")
-        return EXIT_OK
-    for e in entries:
-        print(
-            f"{e.changed_at.isoformat()} {e.side:<5} {e.record_table}:{e.record_id} "
-            f"{e.field}: {e.old_value!r} -> {e.new_value!r} (run {e.run_id})"
-        )
+    if args.json:
+        print(json.dumps([e.to_json() for e in entries], indent=2))
+    elif not entries:
+        print(f"no changes recorded for {args.record}")
+    else:
+        print(_history_text(entries))
     return EXIT_OK
+
+
+def _history_text(entries: Sequence[AuditRecord]) -> str:
+    """The entries as a table: when, side, record, field, old -> new, run, correlation."""
+
+    def cut(value: str | None, width: int = 40) -> str:
+        text = "(empty)" if value is None else value.replace("\n", " ")
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    rows = [("When (UTC)", "Side", "Record", "Field", "Change", "Run", "Xero correlation id")]
+    for e in entries:
+        record = f"{e.record_table}:{e.record_id}" if e.record_id is not None else e.record_table
+        change = (
+            cut(e.new_value)
+            if e.field in ("created", "linked")
+            else (f"{cut(e.old_value)} -> {cut(e.new_value)}")
+        )
+        when = e.changed_at.strftime("%Y-%m-%d %H:%M:%S")
+        run = str(e.run_id) if e.run_id is not None else ""
+        rows.append((when, e.side, record, e.field, change, run, e.correlation_id or ""))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip()
+        + ("  " + row[-1] if row[-1] else "")
+        for row in rows
+    )
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:

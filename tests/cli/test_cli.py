@@ -131,8 +131,8 @@ def test_default_database_lives_in_the_data_folder(tmp_path: Path) -> None:
 
 def test_history_of_an_unknown_record(tmp_path: Path) -> None:
     result = run("history", "sales_ledger:42", home=tmp_path)
-    assert result.returncode == 0
-    assert "no history for sales_ledger:42" in result.stdout
+    assert result.returncode == 2
+    assert "no record 'sales_ledger:42'" in _one_line_error(result)
 
 
 def test_demo_headless_syncs_the_demo_company(tmp_path: Path) -> None:

@@ -115,7 +115,7 @@ def test_filter_compare_and_resolve_review_items(
         actions = buttons(window)
         assert list(actions) == ["keep_xero", "send_crm", "dismiss"]
         assert not actions["send_crm"].isEnabled()
-        assert "not built yet" in actions["send_crm"].toolTip()
+        assert "does not say which Xero record" in actions["send_crm"].toolTip()
         qtbot.mouseClick(actions["keep_xero"], Qt.MouseButton.LeftButton)
         await wait_until(lambda: tab.model.rowCount() == 0, 10, "resolved item leaves the list")
         tab.kind.setCurrentIndex(0)

@@ -29,6 +29,7 @@ from xerodesk.engine.balances import refresh_balances
 from xerodesk.engine.commitments import derive_stock_commitments
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.display import rederive_display_descriptions
+from xerodesk.engine.edits import scan_crm_edits
 from xerodesk.engine.pull import PullResult, PullStep, WriteContext, run_pull
 from xerodesk.engine.rates import RatesProviderFactory, default_provider, rates_url, refresh_rates
 from xerodesk.engine.steps.contacts import ContactsStep
@@ -176,6 +177,7 @@ class PassRunner:
                 continue
             state.report.entities[entity.value] = await handler(state)
             if entity is _last_of(MASTER_DATA, only):
+                await self.db.write(scan_crm_edits, state.run_id)
                 filled = await self.db.write(fill_missing_links)
                 log.debug("filled %d links to new contacts and items", filled)
             if entity is _last_of(SALES_DOCUMENTS, only):

@@ -23,6 +23,7 @@ from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.push import PushReport, detect_pushes, push_pending
 from xerodesk.engine.push.outbox import load_due
 from xerodesk.engine.push.watch import PgListener
+from xerodesk.engine.send_crm import has_send_requests
 from xerodesk.store.options import Options
 from xerodesk.store.types import utcnow
 from xerodesk.xero.client import XeroClient
@@ -94,10 +95,12 @@ class OutboxPusher:
                     detected.invoices,
                 )
                 return True
+            if await self.db.read(has_send_requests):
+                return True
         waited = asyncio.get_running_loop().time() - self._last_push
         if waited < self.retry_every.total_seconds():
             return False
-        return bool(await self.db.read(load_due, utcnow()))
+        return bool(await self.db.read(load_due, utcnow())) or await self.db.read(has_send_requests)
 
     async def push(self) -> None:
         self._last_push = asyncio.get_running_loop().time()

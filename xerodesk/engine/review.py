@@ -3,11 +3,18 @@
 Each item of ``xd_review`` names its actions (``["retry", "dismiss"]``). This
 module says, for each, whether the engine can carry it out now and, if not,
 why, so the app shows a disabled button with the reason rather than a button
-that pretends. ``dismiss`` and ``keep_xero`` close the item (Xero's value
-already won); ``retry``, ``release`` and ``link_existing`` are the push
-side's (``xerodesk.engine.push.actions``): they requeue or link the push in
-the same transaction, and the runner sends it within seconds. ``send_crm``
-waits for the conflict engine.
+that pretends; ``perform`` carries one out in the caller's transaction.
+
+- Conflicts and CRM edits (``engine.findings``) are acted on by
+  ``engine.resolve``: ``keep_xero`` writes Xero's values back into the CRM,
+  ``send_crm`` marks the CRM's values to go to Xero with the next push (a
+  real update call, ``engine.send_crm``), ``retry`` looks at the record again
+  at the next sync, ``dismiss`` closes.
+- ``retry``, ``release`` and ``link_existing`` of a push are the push side's
+  (``xerodesk.engine.push.actions``): they requeue or link the push in the
+  same transaction, and the runner sends it within seconds.
+- On other items ``dismiss`` and ``keep_xero`` close the item (Xero's value
+  already won).
 """
 
 from __future__ import annotations
@@ -22,6 +29,12 @@ from xerodesk.engine.push.actions import (
     link_to_existing_contact_in,
     release_quote_in,
     retry_push_in,
+)
+from xerodesk.engine.resolve import (
+    FINDING_KINDS,
+    keep_xero_in,
+    request_send_in,
+    send_unavailable,
 )
 from xerodesk.errors import ConfigurationError
 from xerodesk.store.types import utcnow
@@ -50,6 +63,23 @@ ACTION_TEXT: dict[str, tuple[str, str]] = {
 
 #: resolution written for the actions that only close the item
 _CLOSING = {DISMISS: "dismissed", KEEP_XERO: "kept_xero"}
+
+#: the words of the actions that mean something else on a conflict or CRM edit
+FINDING_TEXT: dict[str, tuple[str, str]] = {
+    RETRY: (
+        "Look again at the next sync",
+        "Close this item; the next sync compares the CRM with Xero again and reports "
+        "the record if they still differ.",
+    ),
+    KEEP_XERO: (
+        "Keep Xero's value",
+        "Write Xero's value back into the CRM (over the CRM's edit) and close the item.",
+    ),
+    SEND_CRM: (
+        "Send the CRM value to Xero",
+        "Update the record in Xero with the CRM's value, with the next push.",
+    ),
+}
 
 
 def _number(details: dict[str, Any], key: str) -> int | None:
@@ -112,8 +142,9 @@ class ActionState:
 def action_states(item: ReviewRow) -> list[ActionState]:
     """The item's actions as buttons, each enabled only if the engine can do it."""
     states: list[ActionState] = []
+    texts = {**ACTION_TEXT, **FINDING_TEXT} if item.kind in FINDING_KINDS else ACTION_TEXT
     for name in item.actions or [DISMISS]:
-        label, help_text = ACTION_TEXT.get(name, (name.replace("_", " ").capitalize(), ""))
+        label, help_text = texts.get(name, (name.replace("_", " ").capitalize(), ""))
         reason = _unavailable(item, name)
         states.append(ActionState(name, label, help_text, reason is None, reason or ""))
     return states
@@ -122,14 +153,24 @@ def action_states(item: ReviewRow) -> list[ActionState]:
 def _unavailable(item: ReviewRow, name: str) -> str | None:
     if item.resolved_at is not None:
         return "this item is already resolved."
+    if item.kind in FINDING_KINDS:
+        return _finding_unavailable(item, name)
     if name in _CLOSING:
         return None
     if name in _PUSH:
         needs, _action = _PUSH[name]
         return None if needs(item) is not None else "the item does not say which push it is."
     if name == SEND_CRM:
-        return "sending a CRM value to Xero is not built yet; keep Xero's value or dismiss."
+        return send_unavailable(item)
     return "the engine does not know this action."
+
+
+def _finding_unavailable(item: ReviewRow, name: str) -> str | None:
+    if name == SEND_CRM:
+        return send_unavailable(item)
+    if name in (KEEP_XERO, RETRY, DISMISS):
+        return None
+    return "the engine does not know this action on a conflict."
 
 
 def close_item(connection: Connection, item_id: int, resolution: str) -> bool:
@@ -152,6 +193,8 @@ def perform(connection: Connection, item: ReviewRow, name: str) -> str:
     reason = _unavailable(item, name)
     if reason is not None:
         raise ConfigurationError(f"Cannot {ACTION_TEXT.get(name, (name, ''))[0].lower()}: {reason}")
+    if item.kind in FINDING_KINDS or name == SEND_CRM:
+        return _perform_finding(connection, item, name)
     if name in _CLOSING:
         close_item(connection, item.id, _CLOSING[name])
         return _CLOSING[name]
@@ -161,6 +204,18 @@ def perform(connection: Connection, item: ReviewRow, name: str) -> str:
         return "nothing_to_do"
     close_item(connection, item.id, name)  # the push side resolves its own items; others too
     return name
+
+
+def _perform_finding(connection: Connection, item: ReviewRow, name: str) -> str:
+    if name == SEND_CRM:
+        return request_send_in(connection, item)
+    if name == KEEP_XERO:
+        keep_xero_in(connection, item)
+        close_item(connection, item.id, _CLOSING[KEEP_XERO])
+        return _CLOSING[KEEP_XERO]
+    resolution = "retry" if name == RETRY else _CLOSING[DISMISS]
+    close_item(connection, item.id, resolution)
+    return resolution
 
 
 @dataclass(frozen=True)

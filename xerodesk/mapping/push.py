@@ -20,6 +20,7 @@ from xerodesk.errors import ReviewError
 __all__ = [
     "InvoiceSettings",
     "PushInputError",
+    "address_block",
     "contact_body",
     "contact_number",
     "invoice_body",
@@ -83,6 +84,11 @@ def _address(row: Row) -> dict[str, Any]:
         if value:
             address[field] = value
     return address
+
+
+def address_block(row: Row) -> dict[str, Any]:
+    """The POBOX address of a ledger row, as Xero takes it (also for updates)."""
+    return _address(row)
 
 
 def contact_body(ledger: Row) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from xerodesk.store.xd_models import AuditEntry, OutboxItem, ReviewItem, SyncCursor, SyncRun
+from xerodesk.store.xd_models import OutboxItem, ReviewItem, SyncCursor, SyncRun
 
 
 @dataclass(frozen=True)
@@ -41,20 +41,6 @@ class StatusSnapshot:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         return _jsonable(data)  # type: ignore[no-any-return]
-
-
-@dataclass(frozen=True)
-class AuditRecord:
-    changed_at: datetime
-    record_table: str
-    record_id: int | None
-    xero_id: str | None
-    field: str
-    old_value: str | None
-    new_value: str | None
-    side: str
-    run_id: int | None
-    correlation_id: str | None
 
 
 def _jsonable(value: Any) -> Any:
@@ -91,29 +77,3 @@ def status_snapshot(connection: Connection, runs: int = 5) -> StatusSnapshot:
         ).all()
     )
     return StatusSnapshot(cursors, last_runs, outbox, review)
-
-
-def record_history(connection: Connection, record: str) -> list[AuditRecord]:
-    """The audit trail of one record: a Xero id, or ``table:id`` for a CRM row."""
-    query = select(AuditEntry)
-    table, sep, ident = record.partition(":")
-    if sep and ident.isdigit():
-        query = query.where(AuditEntry.record_table == table, AuditEntry.record_id == int(ident))
-    else:
-        query = query.where(AuditEntry.xero_id == record)
-    rows = connection.execute(query.order_by(AuditEntry.changed_at, AuditEntry.id))
-    return [
-        AuditRecord(
-            r.changed_at,
-            r.record_table,
-            r.record_id,
-            r.xero_id,
-            r.field,
-            r.old_value,
-            r.new_value,
-            r.side,
-            r.run_id,
-            r.correlation_id,
-        )
-        for r in rows
-    ]

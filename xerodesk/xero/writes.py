@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from xerodesk.errors import XeroValidationError
@@ -66,6 +66,8 @@ class RecordResult:
     xero_id: str | None
     messages: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Xero's ``Xero-Correlation-Id`` of the call that carried the record
+    correlation_id: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -84,7 +86,21 @@ def results_from_response(
     keys: Sequence[str],
     offset: int,
 ) -> list[RecordResult]:
-    """One result per key, from a 200 (per element) or a 400 (whole batch)."""
+    """One result per key, from a 200 (per element) or a 400 (whole batch), each
+    with the call's correlation id."""
+    results = _results(response, collection_key, id_field, keys, offset)
+    if response.correlation_id is None:
+        return results
+    return [replace(result, correlation_id=response.correlation_id) for result in results]
+
+
+def _results(
+    response: XeroResponse,
+    collection_key: str,
+    id_field: str,
+    keys: Sequence[str],
+    offset: int,
+) -> list[RecordResult]:
     body = response.body if isinstance(response.body, dict) else {}
     if response.status == 400:
         return _from_validation_exception(body, id_field, keys, offset)

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from xerodesk.engine.audit import SIDE_USER
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.push.model import OutboxRow, PushKind, PushState, QuoteState, review_key
 from xerodesk.engine.push.outbox import complete, load_row, record_of
@@ -127,7 +128,7 @@ def link_to_existing_contact_in(
     if not chosen:
         raise ConfigurationError("no existing Xero contact was offered for this customer")
     resolve_reviews(connection, review_key(row.key), "linked")
-    return complete(connection, row, chosen)
+    return complete(connection, row, chosen, linked=True, side=SIDE_USER)
 
 
 async def retry_push(db: DbWorker, outbox_id: int) -> bool:

@@ -173,6 +173,9 @@ class PushReport:
     deferred: int = 0
     cancelled: int = 0
     calls: int = 0
+    #: CRM values a person chose to send that Xero took / refused
+    values_sent: int = 0
+    values_refused: int = 0
 
     def count(self, bucket: dict[str, int], kind: PushKind) -> None:
         bucket[kind.value] = bucket.get(kind.value, 0) + 1

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, or_, select, update
 
+from xerodesk.engine.audit import CREATED, SIDE_CRM, AuditLine, write_audit
 from xerodesk.engine.links import save_links
 from xerodesk.engine.push.model import (
     OutboxRow,
@@ -171,16 +172,26 @@ def complete(
     row: OutboxRow,
     xero_id: str,
     correlation_id: str | None = None,
+    *,
+    linked: bool = False,
+    side: str = SIDE_CRM,
+    run_id: int | None = None,
 ) -> int:
     """Write the Xero id back and mark the row done, in one transaction.
 
     Returns the CRM row now holding the id (another customer when Xero's
     contact was already in the CRM). ``WriteBackConflict`` when the id
-    belongs to another quote.
+    belongs to another quote. The audit trail records the push: ``created``
+    in Xero (with Xero's correlation id) or ``linked`` to a record Xero had.
     """
     writer = _WRITE_BACK[row.kind]
     target = int(writer(connection, row.record_id, xero_id))
     _save_link(connection, row.kind, xero_id, row.kind.record_table, target)
+    field = "linked" if linked else CREATED
+    audit = AuditLine(
+        row.kind.record_table, row.record_id, xero_id, field, None, xero_id, side, correlation_id
+    )
+    write_audit(connection, [audit], run_id)
     _set(
         connection,
         row,

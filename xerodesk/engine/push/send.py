@@ -2,7 +2,8 @@
 
 ``push_pending`` first queues whatever the CRM added (``detect_pushes``),
 then sends the due rows one record per call, customers and products before
-the invoices that need them. For each row:
+the invoices that need them, then the CRM values a person chose to send from
+the review queue (``engine.send_crm``). For each row:
 
 1. ``prepare`` builds the request and marks the row ``sending`` (committed);
 2. if it was first sent more than ``KEY_SAFE_AGE`` ago, Xero may have
@@ -37,6 +38,7 @@ from xerodesk.engine.push.model import KEY_SAFE_AGE, PushKind, PushReport, SentR
 from xerodesk.engine.push.outbox import WriteBackConflict, complete, defer, fail, load_due
 from xerodesk.engine.push.prepare import Plan, PlanKind, prepare
 from xerodesk.engine.push.reviews import duplicate_contact_review, label_of, refused_review
+from xerodesk.engine.send_crm import send_requested
 from xerodesk.errors import (
     AuthenticationError,
     DailyLimitReachedError,
@@ -162,14 +164,25 @@ class _Pusher:
         if self.on_sent is not None:
             self.on_sent(SentRecord(plan.row.id, kind, plan.row.record_id, result.xero_id))
         if result.ok and result.xero_id:
-            await self.finish(plan, result.xero_id, linked=False)
+            await self.finish(
+                plan, result.xero_id, linked=False, correlation_id=result.correlation_id
+            )
         else:
             await self.refused(plan, result.messages)
 
-    async def finish(self, plan: Plan, xero_id: str, *, linked: bool) -> None:
+    async def finish(
+        self, plan: Plan, xero_id: str, *, linked: bool, correlation_id: str | None = None
+    ) -> None:
         assert plan.row is not None
         try:
-            await self.db.write(complete, plan.row, xero_id)
+            await self.db.write(
+                complete,
+                plan.row,
+                xero_id,
+                correlation_id,
+                linked=linked,
+                run_id=self.run_id,
+            )
         except WriteBackConflict as conflict:
             review = refused_review(plan.row, str(conflict), from_xero=False)
             await self.db.write(fail, plan.row, review, self.run_id)
@@ -241,6 +254,8 @@ async def push_pending(
     try:
         pusher.report.detected = await db.write(detect_pushes, moment)
         await pusher.run()
+        values = await send_requested(client, db, run_id)
+        pusher.report.values_sent, pusher.report.values_refused = values.sent, values.refused
     finally:
         pusher.report.calls = client.usage().calls - calls_before
         pusher.progress(ProgressEvent("push", Phase.DONE, calls=pusher.report.calls, at=utcnow()))

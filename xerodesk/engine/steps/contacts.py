@@ -16,7 +16,10 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, select, update
 
 from xerodesk.domain.sync import Counts, EntityKind
+from xerodesk.engine.audit import CREATED, SIDE_XERO, AuditLine, write_audit
 from xerodesk.engine.cursors import WALK_ORDER, WalkPlan
+from xerodesk.engine.edits import Judged, judge_pulled
+from xerodesk.engine.findings import raise_findings
 from xerodesk.engine.links import Link, load_links, make_snapshot, save_links
 from xerodesk.engine.pull import PageOutcome, WriteContext
 from xerodesk.engine.steps.common import (
@@ -78,7 +81,7 @@ class ContactsStep:
             context,
             lambda record: map_contact(record, display_account_number=show_number),
             "ContactID",
-            lambda mapped: write_contacts(connection, mapped),
+            lambda mapped: write_contacts(connection, mapped, context.run_id),
         )
 
 
@@ -130,35 +133,73 @@ def _latest_per_contact(mapped: Sequence[MappedContact]) -> list[MappedContact]:
     return list(latest.values())
 
 
-def write_contacts(connection: Connection, mapped: Sequence[MappedContact]) -> Counts:
-    """Upsert the rows of ``mapped`` contacts; unchanged ones are not written."""
+def write_contacts(
+    connection: Connection, mapped: Sequence[MappedContact], run_id: int | None = None
+) -> Counts:
+    """Upsert the rows of ``mapped`` contacts; unchanged ones are not written.
+
+    Linked contacts are judged field by field first (``engine.edits``): a
+    Xero-owned value edited in the CRM only is kept, conflicts are reported,
+    and every value written goes to the audit trail.
+    """
+    entity = EntityKind.CONTACTS.value
     records = _latest_per_contact(mapped)
-    links = load_links(connection, EntityKind.CONTACTS.value, [m.contact_id for m in records])
+    links = load_links(connection, entity, [m.contact_id for m in records])
     snapshots = {m.contact_id: contact_snapshot(m) for m in records}
     todo = [m for m in records if _changed(links.get(m.contact_id), snapshots[m.contact_id])]
     if not todo:
         return Counts(unchanged=len(records))
+    judged = judge_pulled(
+        connection,
+        entity,
+        [
+            (m.contact_id, links[m.contact_id], snapshots[m.contact_id])
+            for m in todo
+            if m.contact_id in links
+        ],
+    )
     _adopt_crm_companies(connection, [m.contact_id for m in todo])
     company_ids = _upsert_keyed(
-        connection, COMPANY, [m.company for m in todo], XERO_OWNED_COMPANY_COLUMNS
+        connection,
+        COMPANY,
+        [_kept(judged, m, "company", m.company) for m in todo],
+        XERO_OWNED_COMPANY_COLUMNS,
     )
     divisions = [{**m.division, "company_id": company_ids[m.contact_id]} for m in todo]
     division_ids = _upsert_keyed(
         connection, DIVISION, divisions, (*XERO_OWNED_DIVISION_COLUMNS, "company_id")
     )
-    ledger_ids = _write_ledgers(connection, todo, company_ids, division_ids)
-    people = [{**m.contact, "company_id": company_ids[m.contact_id]} for m in todo if m.contact]
+    ledger_ids = _write_ledgers(connection, todo, company_ids, division_ids, judged)
+    people = [
+        {**_kept(judged, m, "contact", m.contact), "company_id": company_ids[m.contact_id]}
+        for m in todo
+        if m.contact
+    ]
     _upsert_keyed(connection, CONTACT, people, (*XERO_OWNED_CONTACT_COLUMNS, "company_id"))
     save_links(
         connection,
-        EntityKind.CONTACTS.value,
+        entity,
         [
             (m.contact_id, *ledger_ids[m.contact_id], snapshots[m.contact_id], m.updated_at)
             for m in todo
         ],
     )
-    created = sum(1 for m in todo if m.contact_id not in links)
-    return Counts(created=created, updated=len(todo) - created, unchanged=len(records) - len(todo))
+    new = [m for m in todo if m.contact_id not in links]
+    created = [
+        AuditLine(*ledger_ids[m.contact_id], m.contact_id, CREATED, None, m.name, SIDE_XERO)
+        for m in new
+    ]
+    write_audit(connection, [*created, *judged.audit], run_id)
+    raise_findings(connection, judged.findings, run_id)
+    return Counts(
+        created=len(new), updated=len(todo) - len(new), unchanged=len(records) - len(todo)
+    )
+
+
+def _kept(judged: Judged, m: MappedContact, part: str, row: dict[str, Any]) -> dict[str, Any]:
+    """Xero's row for ``part`` with the CRM's own edits of Xero-owned fields kept."""
+    kept = judged.keep.get(m.contact_id, {}).get(part)
+    return {**row, **kept} if kept else row
 
 
 def _changed(link: Link | None, snapshot: dict[str, Any]) -> bool:
@@ -186,11 +227,12 @@ def _write_ledgers(
     todo: Sequence[MappedContact],
     company_ids: dict[str, int],
     division_ids: dict[str, int],
+    judged: Judged,
 ) -> dict[str, tuple[str, int]]:
     """Sales and purchase ledgers; returns ContactID → (main table, row id) for the link."""
     sales = [
         {
-            **m.sales_ledger,
+            **_kept(judged, m, "sales_ledger", m.sales_ledger),
             "company_id": company_ids[m.contact_id],
             "division_id": division_ids[m.contact_id],
         }
@@ -200,7 +242,10 @@ def _write_ledgers(
     owned_sales = (*XERO_OWNED_SALES_LEDGER_COLUMNS, "company_id", "division_id")
     sales_ids = _upsert_keyed(connection, SALES, sales, owned_sales)
     purchases = [
-        {**m.purchase_ledger, "company_id": company_ids[m.contact_id]}
+        {
+            **_kept(judged, m, "purchase_ledger", m.purchase_ledger),
+            "company_id": company_ids[m.contact_id],
+        }
         for m in todo
         if m.purchase_ledger is not None
     ]

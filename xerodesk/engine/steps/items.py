@@ -16,7 +16,10 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 
 from xerodesk.domain.sync import Counts, EntityKind
+from xerodesk.engine.audit import CREATED, SIDE_XERO, AuditLine, write_audit
 from xerodesk.engine.cursors import WalkPlan
+from xerodesk.engine.edits import judge_pulled
+from xerodesk.engine.findings import raise_findings
 from xerodesk.engine.links import load_links, make_snapshot, save_links
 from xerodesk.engine.pull import PageOutcome, WriteContext
 from xerodesk.engine.steps.common import (
@@ -62,7 +65,7 @@ def write_item_page(connection: Connection, page: Page, context: WriteContext) -
         context,
         map_item,
         "ItemID",
-        lambda mapped: write_items(connection, mapped, warehouse),
+        lambda mapped: write_items(connection, mapped, warehouse, context.run_id),
     )
 
 
@@ -80,12 +83,23 @@ def item_snapshot(mapped: MappedItem) -> dict[str, Any]:
     return make_snapshot({"product": mapped.product, "stock": mapped.stock})
 
 
-def write_items(connection: Connection, mapped: Sequence[MappedItem], warehouse: str) -> Counts:
-    """Upsert products and stock for ``mapped``; unchanged items are not written."""
+def write_items(
+    connection: Connection,
+    mapped: Sequence[MappedItem],
+    warehouse: str,
+    run_id: int | None = None,
+) -> Counts:
+    """Upsert products and stock for ``mapped``; unchanged items are not written.
+
+    Linked products are judged field by field first (``engine.edits``): a
+    Xero-owned value edited in the CRM only is kept, conflicts are reported,
+    and every value written goes to the audit trail.
+    """
+    entity = EntityKind.ITEMS.value
     latest = {m.code: m for m in sorted(mapped, key=lambda m: m.updated_at)}
     records = list(latest.values())
     keyed = [m for m in records if m.item_id]
-    links = load_links(connection, EntityKind.ITEMS.value, [m.item_id for m in keyed if m.item_id])
+    links = load_links(connection, entity, [m.item_id for m in keyed if m.item_id])
     snapshots = {m.code: item_snapshot(m) for m in records}
     todo = [
         m
@@ -94,24 +108,40 @@ def write_items(connection: Connection, mapped: Sequence[MappedItem], warehouse:
     ]
     if not todo:
         return Counts(unchanged=len(records))
+    judged = judge_pulled(
+        connection,
+        entity,
+        [(m.item_id, links[m.item_id], snapshots[m.code]) for m in todo if m.item_id in links],
+    )
     _rename_changed_codes(connection, todo)
     columns = sorted({c for m in todo for c in m.product})
-    rows = [{c: m.product.get(c) for c in columns} for m in todo]
+    rows = [
+        {c: m.product.get(c) for c in columns}
+        | judged.keep.get(m.item_id or "", {}).get("product", {})
+        for m in todo
+    ]
     owned = [c for c in columns if c in XERO_OWNED_PRODUCT_COLUMNS and c != PRODUCT_KEY]
     bulk_upsert(connection, PRODUCTS, rows, [PRODUCT_KEY], update=owned)
     ids = fetch_ids(connection, PRODUCTS, [PRODUCT_KEY], [m.code for m in todo])
     _write_stock(connection, todo, ids, warehouse_id(connection, warehouse))
     save_links(
         connection,
-        EntityKind.ITEMS.value,
+        entity,
         [
             (m.item_id, "product", ids[m.code], snapshots[m.code], m.updated_at)
             for m in todo
             if m.item_id
         ],
     )
-    created = sum(1 for m in todo if not m.item_id or m.item_id not in links)
-    return Counts(created=created, updated=len(todo) - created, unchanged=len(records) - len(todo))
+    new = [m for m in todo if not m.item_id or m.item_id not in links]
+    created = [
+        AuditLine("product", ids[m.code], m.item_id, CREATED, None, m.code, SIDE_XERO) for m in new
+    ]
+    write_audit(connection, [*created, *judged.audit], run_id)
+    raise_findings(connection, judged.findings, run_id)
+    return Counts(
+        created=len(new), updated=len(todo) - len(new), unchanged=len(records) - len(todo)
+    )
 
 
 def _rename_changed_codes(connection: Connection, todo: Sequence[MappedItem]) -> None:

@@ -1,0 +1,109 @@
+"""The audit trail: every change the sync makes to a record, written in bulk.
+
+An entry says which record (CRM table and row, and its Xero id), which field,
+the old and the new value, which side made the change and when, in which run,
+and for changes sent to Xero, Xero's correlation id. Sides:
+
+- ``xero``: a value from Xero written into the CRM (by a pull);
+- ``crm``: a CRM record or value sent to Xero (by a push or "send the CRM value");
+- ``user``: a person's decision in the review queue (keep Xero's value, dismiss).
+
+A created record is one entry (field ``created``, the new value naming it);
+an updated one is one entry per changed field. Entries are written with one
+statement per page (``executemany``) in the transaction of the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import Connection, Table, insert
+
+from xerodesk.store.types import utcnow
+from xerodesk.store.xd_models import AuditEntry
+
+__all__ = [
+    "CREATED",
+    "SIDE_CRM",
+    "SIDE_USER",
+    "SIDE_XERO",
+    "AuditLine",
+    "audit_text",
+    "write_audit",
+]
+
+AUDIT: Table = AuditEntry.__table__  # type: ignore[assignment]
+
+SIDE_XERO = "xero"
+SIDE_CRM = "crm"
+SIDE_USER = "user"
+
+#: the field of the entry that records a record's creation
+CREATED = "created"
+
+_FIELD_MAX = 64
+_ID_MAX = 64
+
+
+def audit_text(value: Any) -> str | None:
+    """A value as the audit trail shows it: exact amounts, ISO dates, plain text."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f") if value else "0"
+        return text
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return str(value.value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One entry to write."""
+
+    record_table: str
+    record_id: int | None
+    xero_id: str | None
+    field: str
+    old: Any
+    new: Any
+    side: str
+    correlation_id: str | None = None
+
+
+def write_audit(
+    connection: Connection,
+    lines: Sequence[AuditLine],
+    run_id: int | None,
+    at: datetime | None = None,
+) -> int:
+    """Write ``lines`` in one statement; returns how many."""
+    if not lines:
+        return 0
+    moment = at or utcnow()
+    rows = [
+        {
+            "record_table": line.record_table,
+            "record_id": line.record_id,
+            "xero_id": line.xero_id[:_ID_MAX] if line.xero_id else None,
+            "field": line.field[:_FIELD_MAX],
+            "old_value": audit_text(line.old),
+            "new_value": audit_text(line.new),
+            "side": line.side,
+            "run_id": run_id,
+            "correlation_id": line.correlation_id,
+            "changed_at": moment,
+        }
+        for line in lines
+    ]
+    connection.execute(insert(AUDIT), rows)
+    return len(rows)
