@@ -12,13 +12,15 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
 from xerodesk.domain.sync import ProgressSink, parse_entities
+from xerodesk.engine.budget import CallPlan, prepare_client, record_push_calls
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.lock import RunnerLock, runner_identity
-from xerodesk.engine.passes import PassReport, PassRequest, PassRunner
+from xerodesk.engine.passes import PassReport, PassRequest, PassRunner, current_plan
 from xerodesk.engine.push import PushReport, push_pending
 from xerodesk.engine.pushing import OutboxPusher
 from xerodesk.engine.service import ServiceStats, SyncService
@@ -28,6 +30,7 @@ from xerodesk.paths import AppPaths, app_paths
 from xerodesk.store import migrate
 from xerodesk.store.database import display_url, open_engine
 from xerodesk.store.options import Options, seed_defaults
+from xerodesk.store.queries import StatusSnapshot, status_snapshot
 from xerodesk.xero.connect import open_client
 
 log = logging.getLogger(__name__)
@@ -123,16 +126,47 @@ async def run_sync_pass(
                 xero_url=settings.xero_url, time_scale=settings.time_scale, daily_limit=budget
             )
             async with client:
+                await prepare_client(client, db)
+                before = client.usage().calls
                 pushes = [await push_pending(client, db, progress=progress)]
+                pushed = client.usage().calls - before
                 runner = PassRunner(client, db, progress)
                 request = PassRequest(trigger=settings.trigger, full=settings.full, only=entities)
                 report = await runner.run(request)
-                pushes.append(await push_pending(client, db, progress=progress))
+                if report.outcome != "day_limit":
+                    before = client.usage().calls
+                    pushes.append(await push_pending(client, db, progress=progress))
+                    pushed += client.usage().calls - before
+                remaining = client.usage().day_remaining
+                await db.write(record_push_calls, report.run_id, pushed, remaining)
                 return SyncOutcome(report, pushes)
         finally:
             await asyncio.to_thread(lock.release)
     finally:
         db.close()
+        engine.dispose()
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """``xerodesk status``: cursors, runs, outbox, review, and today's calls with the plan."""
+
+    snapshot: StatusSnapshot
+    plan: CallPlan
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.snapshot.to_json()
+        data["calls_today"] = self.plan.to_json()
+        return data
+
+
+def read_status(url: str) -> StatusReport:
+    """The status of the database at ``url`` (no Xero call)."""
+    engine = open_database(url)
+    try:
+        with engine.connect() as connection:
+            return StatusReport(status_snapshot(connection), current_plan(connection))
+    finally:
         engine.dispose()
 
 

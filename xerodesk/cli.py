@@ -20,6 +20,7 @@ from xerodesk.logsetup import FILE_ONLY, redact
 
 if TYPE_CHECKING:
     from xerodesk import app as app_module
+    from xerodesk.engine.budget import CallPlan
     from xerodesk.engine.passes import PassReport
     from xerodesk.store.audit import AuditRecord
 
@@ -216,20 +217,31 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def _cmd_status(args: argparse.Namespace) -> int:
     from xerodesk import app
-    from xerodesk.store.queries import status_snapshot
 
     paths = app.setup(args.debug)
-    engine = app.open_database(app.database_url(args.db, paths))
-    try:
-        with engine.connect() as connection:
-            snapshot = status_snapshot(connection)
-    finally:
-        engine.dispose()
+    status = app.read_status(app.database_url(args.db, paths))
     if args.json:
-        print(json.dumps(snapshot.to_json(), indent=2))
+        print(json.dumps(status.to_json(), indent=2))
         return EXIT_OK
-    print(_status_text(snapshot.to_json()))
+    print(_status_text(status.snapshot.to_json()))
+    print(_calls_text(status.plan))
     return EXIT_OK
+
+
+def _calls_text(plan: CallPlan) -> str:
+    usage = plan.usage
+    xero = (
+        f"; Xero last said {usage.xero_remaining} left" if usage.xero_remaining is not None else ""
+    )
+    lines = [
+        f"Xero calls today: {usage.used} used of {usage.daily_budget}{xero}; "
+        f"{usage.calls_left} left",
+        f"Next pass: about {plan.total} calls",
+    ]
+    for step in plan.steps:
+        note = "" if step.fits else "  (not today: resumes on the next day's calls)"
+        lines.append(f"  {step.name:<18} {step.kind:<12} {step.calls:>6}{note}")
+    return "\n".join(lines)
 
 
 def _status_text(data: dict[str, object]) -> str:

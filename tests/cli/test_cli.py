@@ -120,7 +120,10 @@ def test_db_upgrade_then_status_json(tmp_path: Path) -> None:
     status = run("status", "--db", f"sqlite:///{db}", "--json", home=tmp_path)
     assert status.returncode == 0
     data = json.loads(status.stdout)
+    calls = data.pop("calls_today")
     assert data == {"cursors": [], "last_runs": [], "outbox": {}, "open_review": {}}
+    assert (calls["daily_budget"], calls["used"], calls["calls_left"]) == (5000, 0, 5000)
+    assert calls["steps"] and calls["deferred"] == []
 
 
 def test_default_database_lives_in_the_data_folder(tmp_path: Path) -> None:

@@ -5,7 +5,10 @@ then contacts and items, then invoices, credit notes and purchase orders, so
 documents find the rows they link to. Around the walks, what modified-since
 cannot see, on a schedule: a full re-read of contacts (balances and customer
 or supplier flags change in Xero without bumping UpdatedDateUTC), the stock
-of tracked items on every pass, and a sweep of every item to find deletions.
+of tracked items on every pass, and, every ``reconcile_interval_hours`` per
+entity (or on a full resync), the reconciliation sweep (``sweep``) for
+deletions, voids and merges. The sweep runs after the master data and before
+the documents, so that under a tight call budget it goes before a backfill.
 
 After the contacts and items, links that documents of earlier passes could
 not fill yet (their contact or item was not in the CRM) are filled. After the
@@ -26,6 +29,14 @@ from sqlalchemy import Connection, func, select
 from xerodesk.domain.sync import PULL_ORDER, Counts, EntityKind, Phase, ProgressEvent, ProgressSink
 from xerodesk.engine.backfill import fill_missing_links
 from xerodesk.engine.balances import refresh_balances
+from xerodesk.engine.budget import (
+    CallPlan,
+    DayUsage,
+    day_usage,
+    plan_pass,
+    prepare_client,
+    record_day_remaining,
+)
 from xerodesk.engine.commitments import derive_stock_commitments
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.display import rederive_display_descriptions
@@ -36,15 +47,10 @@ from xerodesk.engine.steps.contacts import ContactsStep
 from xerodesk.engine.steps.credit_notes import CreditNotesStep
 from xerodesk.engine.steps.currencies import CurrenciesStep
 from xerodesk.engine.steps.invoices import InvoicesStep
-from xerodesk.engine.steps.items import (
-    ItemsStep,
-    all_items,
-    mark_deleted,
-    tracked_items,
-    write_item_page,
-)
+from xerodesk.engine.steps.items import ItemsStep, mark_deleted, tracked_items, write_item_page
 from xerodesk.engine.steps.purchase_orders import PurchaseOrdersStep
 from xerodesk.engine.steps.tax_rates import TaxRatesStep
+from xerodesk.engine.sweep import SWEPT, Sweep, SweepResult, record_sweep
 from xerodesk.errors import DailyLimitReachedError, XerodeskError
 from xerodesk.store.options import Options
 from xerodesk.store.state import finish_run, load_cursor, save_cursor, start_run
@@ -60,6 +66,8 @@ CONTACT_REFRESH = timedelta(hours=1)
 
 #: entities whose rows documents link to
 MASTER_DATA = (EntityKind.CONTACTS, EntityKind.ITEMS)
+#: documents: after the sweep, and what a tight budget leaves for last
+DOCUMENTS = (EntityKind.INVOICES, EntityKind.CREDIT_NOTES, EntityKind.PURCHASE_ORDERS)
 #: documents that move contacts' balances
 SALES_DOCUMENTS = (EntityKind.INVOICES, EntityKind.CREDIT_NOTES)
 
@@ -79,6 +87,10 @@ class PassReport:
     entities: dict[str, PullResult] = field(default_factory=dict)
     calls: int = 0
     new_review_items: int = 0
+    #: the reconciliation sweep, when one ran
+    sweep: SweepResult | None = None
+    #: the pass's estimated calls against today's budget
+    plan: CallPlan | None = None
 
     @property
     def counts(self) -> Counts:
@@ -100,6 +112,9 @@ class PassState:
     touched_contacts: set[str] = field(default_factory=set)
     #: this pass read every contact (balances are fresh)
     contacts_read_whole: bool = False
+    #: the entities whose reconciliation sweep is due in this pass
+    sweep_due: tuple[EntityKind, ...] = ()
+    swept: bool = False
 
 
 Handler = Callable[[PassState], Awaitable[PullResult]]
@@ -140,6 +155,7 @@ class PassRunner:
         self.rates = rates or default_provider
 
     async def run(self, request: PassRequest) -> PassReport:
+        usage = await prepare_client(self.client, self.db)
         run_id = await self.db.write(start_run, request.trigger)
         report = PassReport(run_id)
         reviews_before = await self.db.read(_open_review_count)
@@ -147,6 +163,8 @@ class PassRunner:
         try:
             options = await self.db.read(Options.load)
             state = PassState(options, request, run_id, report)
+            report.plan = await self.db.read(pass_plan, request, options, usage)
+            _log_plan(report.plan)
             await self._run_entities(state)
             await self.db.write(
                 derive_stock_commitments,
@@ -166,15 +184,19 @@ class PassRunner:
             )
             outcome = report.outcome if report.outcome != "running" else "cancelled"
             await self.db.write(finish_run, run_id, outcome, report.calls, report.message)
+            await self.db.write(record_day_remaining, run_id, self.client.usage().day_remaining)
         return report
 
     async def _run_entities(self, state: PassState) -> None:
         handlers = self._handlers()
         only = state.request.only
+        state.sweep_due = await self.db.read(sweep_due, state.request, state.options, utcnow())
         for entity in only:
             handler = handlers.get(entity)
             if handler is None:
                 continue
+            if entity in DOCUMENTS and not state.swept:
+                await self._sweep(state)
             state.report.entities[entity.value] = await handler(state)
             if entity is _last_of(MASTER_DATA, only):
                 await self.db.write(scan_crm_edits, state.run_id)
@@ -182,6 +204,21 @@ class PassRunner:
                 log.debug("filled %d links to new contacts and items", filled)
             if entity is _last_of(SALES_DOCUMENTS, only):
                 await self._refresh_balances(state)
+        if not state.swept:
+            await self._sweep(state)
+
+    async def _sweep(self, state: PassState) -> None:
+        """The reconciliation sweep of the entities it is due for (see ``sweep``)."""
+        state.swept = True
+        if not state.sweep_due:
+            return
+        now = utcnow()
+        sweep = Sweep(self.client, self.db, state.options, state.run_id, self.progress)
+        result = await sweep.run(state.sweep_due)
+        state.report.sweep = result
+        await self.db.write(record_sweep, state.run_id, result)
+        for entity in state.sweep_due:
+            await self.db.write(save_cursor, entity.value, last_reconcile_at=now)
 
     def _handlers(self) -> dict[EntityKind, Handler]:
         return {
@@ -243,20 +280,16 @@ class PassRunner:
         return result
 
     async def _items(self, state: PassState) -> PullResult:
+        """Items changed, then the stock of tracked items (unless the sweep reads them all)."""
         step = ItemsStep()
         result = await self._pull(step, state)
+        if step.entity in state.sweep_due:
+            return result
         context = WriteContext(step.entity, state.run_id, state.options, True)
-        cursor = await self.db.read(load_cursor, step.entity.value)
-        now = utcnow()
-        interval = timedelta(hours=state.options.reconcile_interval_hours)
-        sweep = state.request.full or _due(cursor.last_reconcile_at, interval, now)
         self.progress(ProgressEvent(step.entity.value, Phase.REFRESHING))
-        source = all_items(self.client) if sweep else tracked_items(self.client)
-        async for page in source:
-            await self.db.write(_write_refresh_page, page, context, not sweep)
+        async for page in tracked_items(self.client):
+            await self.db.write(_write_refresh_page, page, context)
             result.calls += 1
-        if sweep:
-            await self.db.write(save_cursor, step.entity.value, last_reconcile_at=now)
         return result
 
     # -- documents ------------------------------------------------------------
@@ -293,9 +326,51 @@ class PassRunner:
             await self.db.write(fill_missing_links)
 
 
-def _write_refresh_page(
-    connection: Connection, page: Page, context: WriteContext, tracked_only: bool
-) -> None:
+def _write_refresh_page(connection: Connection, page: Page, context: WriteContext) -> None:
     write_item_page(connection, page, context)
     present = {r["ItemID"] for r in page.records if isinstance(r.get("ItemID"), str)}
-    mark_deleted(connection, present, tracked_only)
+    mark_deleted(connection, present, True)
+
+
+def pass_plan(
+    connection: Connection, request: PassRequest, options: Options, usage: DayUsage
+) -> CallPlan:
+    """What ``request`` would cost, step by step, against today's calls."""
+    due = sweep_due(connection, request, options, usage.as_of)
+    return plan_pass(connection, request.only, request.full, options, due, usage)
+
+
+def current_plan(connection: Connection, request: PassRequest | None = None) -> CallPlan:
+    """The next pass's plan and today's calls left, from the database alone (status, GUI)."""
+    options = Options.load(connection)
+    usage = day_usage(connection, options.daily_call_budget)
+    return pass_plan(connection, request or PassRequest(), options, usage)
+
+
+def _log_plan(plan: CallPlan) -> None:
+    log.info(
+        "plan: about %d calls, %d left today%s",
+        plan.total,
+        plan.calls_left,
+        f"; not today: {', '.join(plan.deferred)}" if plan.deferred else "",
+    )
+
+
+def sweep_due(
+    connection: Connection, request: PassRequest, options: Options, now: datetime
+) -> tuple[EntityKind, ...]:
+    """The entities of ``request`` whose sweep is due (all of them on a full resync).
+
+    An entity never synced is not: its first walk reads everything as it is.
+    """
+    chosen = tuple(entity for entity in SWEPT if entity in request.only)
+    if request.full:
+        return chosen
+    interval = timedelta(hours=options.reconcile_interval_hours)
+    due: list[EntityKind] = []
+    for entity in chosen:
+        cursor = load_cursor(connection, entity.value)
+        synced = cursor.modified_since is not None or cursor.last_reconcile_at is not None
+        if synced and _due(cursor.last_reconcile_at, interval, now):
+            due.append(entity)
+    return tuple(due)

@@ -44,6 +44,8 @@ class SyncRun(Base):
     calls_used: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str | None] = mapped_column(LongText)
     runner: Mapped[str | None] = mapped_column(Name)
+    #: Xero's ``X-DayLimit-Remaining`` (less calls sent since) when the run ended
+    day_remaining: Mapped[int | None] = mapped_column(Integer)
 
 
 class SyncRunEntity(Base):

@@ -92,6 +92,17 @@ class DailyBudget:
     def record_call(self) -> None:
         self._calls.append(self.clock.monotonic())
 
+    def count_earlier(self, calls: int, age: float) -> None:
+        """Count ``calls`` made ``age`` seconds ago by an earlier process (from the run log).
+
+        They leave the 24-hour window when their time comes, as this process's do.
+        """
+        if calls <= 0 or age >= _DAY:
+            return
+        at = self.clock.monotonic() - max(0.0, age)
+        merged = sorted([*self._calls, *([at] * calls)])
+        self._calls = deque(merged)
+
     def _local_used(self) -> int:
         horizon = self.clock.monotonic() - _DAY
         while self._calls and self._calls[0] <= horizon:

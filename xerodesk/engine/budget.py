@@ -1,0 +1,270 @@
+"""The day's Xero calls: what is left, what a pass will cost, and what goes first.
+
+Xero allows each organisation 5,000 calls a day (1,000 on the Starter tier);
+the option ``daily_call_budget`` says which. What is left today is the
+smaller of the budget less the calls of the runs of the last 24 hours and
+Xero's own last word (``X-DayLimit-Remaining``, kept with each run in the
+run log, less the calls of the runs since), so a new process knows it before
+its first call.
+
+The plan estimates a pass from the cursors: an incremental walk is about one
+page; a full read (first sync, full resync, the hourly re-read of contacts)
+or an interrupted one is as many pages as the records known from the last
+full read; the sweep is one list per entity; pushes are the outbox's pending
+items. Steps go in priority order: pushes, reference data, master data and
+the sweep, then documents. A backfill (a full read of documents) takes what
+is left; when that is spent it stops at a page boundary, each page already
+committed with its resume point, and goes on once the budget allows.
+
+The estimate plans; the client enforces. ``prime_client`` counts the calls
+of earlier runs into the client's day budget, whose transport refuses any
+call past it (``DailyLimitReachedError``): a pass never exceeds the budget,
+whatever the estimate said.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from xerodesk.domain.sync import EntityKind
+from xerodesk.engine.cursors import ResumeState, plan_walk
+from xerodesk.engine.dbworker import DbWorker
+from xerodesk.engine.push.model import PushState
+from xerodesk.engine.sweep import estimate_sweep_calls
+from xerodesk.store.options import Options
+from xerodesk.store.state import add_run_counts, load_cursor
+from xerodesk.store.types import utcnow
+from xerodesk.store.xd_models import OutboxItem, RecordLink, SyncRun
+from xerodesk.xero.client import XeroClient
+from xerodesk.xero.endpoints import MAX_PAGE_SIZE
+from xerodesk.xero.usage import pages_needed
+
+DAY = timedelta(hours=24)
+#: how often contacts are re-read whole (as the pass does)
+CONTACT_REFRESH = timedelta(hours=1)
+
+PUSH, REFERENCE, MASTER, SWEEP, DOCUMENTS = "push", "reference", "master", "sweep", "documents"
+GROUPS = {
+    EntityKind.TAX_RATES: REFERENCE,
+    EntityKind.CURRENCIES: REFERENCE,
+    EntityKind.CONTACTS: MASTER,
+    EntityKind.ITEMS: MASTER,
+    EntityKind.INVOICES: DOCUMENTS,
+    EntityKind.CREDIT_NOTES: DOCUMENTS,
+    EntityKind.PURCHASE_ORDERS: DOCUMENTS,
+}
+PRIORITY = (PUSH, REFERENCE, MASTER, SWEEP, DOCUMENTS)
+
+
+@dataclass(frozen=True)
+class DayUsage:
+    """Today's calls: the budget, what the runs of the last 24 hours used, what is left."""
+
+    as_of: datetime
+    daily_budget: int
+    used: int
+    #: Xero's last ``X-DayLimit-Remaining``, less the calls of the runs since (None: unknown)
+    xero_remaining: int | None
+    xero_seen_at: datetime | None
+    calls_left: int
+    #: (calls, when) of the runs of the last 24 hours, for ``prime_client``
+    runs: tuple[tuple[int, datetime], ...] = ()
+
+
+def day_usage(connection: Connection, daily_budget: int, now: datetime | None = None) -> DayUsage:
+    """What today's calls stand at, from the run log."""
+    now = now or utcnow()
+    rows = connection.execute(
+        select(SyncRun.calls_used, SyncRun.started_at, SyncRun.finished_at, SyncRun.day_remaining)
+        .where(SyncRun.started_at > now - DAY)
+        .order_by(SyncRun.id)
+    ).all()
+    used = 0
+    xero: int | None = None
+    seen_at: datetime | None = None
+    runs: list[tuple[int, datetime]] = []
+    for calls, started, finished, remaining in rows:
+        calls = int(calls or 0)
+        used += calls
+        runs.append((calls, finished or started))
+        if xero is not None:
+            xero -= calls
+        if remaining is not None:
+            xero, seen_at = int(remaining), finished or started
+    left = daily_budget - used
+    if xero is not None:
+        left = min(left, xero)
+    return DayUsage(now, daily_budget, used, xero, seen_at, max(0, left), tuple(runs))
+
+
+_primed: weakref.WeakSet[XeroClient] = weakref.WeakSet()
+
+
+def prime_client(client: XeroClient, usage: DayUsage) -> None:
+    """Count earlier runs' calls (and Xero's last word) into the client's day budget, once."""
+    if client in _primed:
+        return
+    _primed.add(client)
+    budget = client.budget
+    for calls, at in usage.runs:
+        budget.count_earlier(calls, (usage.as_of - at).total_seconds())
+    extra = budget.local_remaining() - usage.calls_left
+    if extra > 0:
+        # Fewer left than the runs explain: a smaller budget than the client's,
+        # another app, or a process that died before logging its run. Hold
+        # them from Xero's reading.
+        seen = usage.xero_seen_at or usage.as_of
+        budget.count_earlier(extra, (usage.as_of - seen).total_seconds())
+
+
+async def prepare_client(client: XeroClient, db: DbWorker) -> DayUsage:
+    """Read today's usage and prime ``client`` with it (a no-op the second time)."""
+    options = await db.read(Options.load)
+    usage = await db.read(day_usage, min(options.daily_call_budget, client.budget.daily_limit))
+    prime_client(client, usage)
+    return usage
+
+
+def record_day_remaining(connection: Connection, run_id: int, remaining: int | None) -> None:
+    """Keep Xero's day remainder with the run (nothing when no response said it)."""
+    if remaining is not None:
+        connection.execute(
+            update(SyncRun).where(SyncRun.id == run_id).values(day_remaining=remaining)
+        )
+
+
+def record_push_calls(
+    connection: Connection, run_id: int, calls: int, remaining: int | None
+) -> None:
+    """Add the calls of the pushes sent around a pass to its run (entity ``push``)."""
+    if calls > 0:
+        add_run_counts(connection, run_id, PUSH, calls=calls)
+        connection.execute(
+            update(SyncRun)
+            .where(SyncRun.id == run_id)
+            .values(calls_used=SyncRun.calls_used + calls)
+        )
+    record_day_remaining(connection, run_id, remaining)
+
+
+# -- the plan ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    """One step of a pass: its estimated calls and whether today's budget covers it."""
+
+    name: str
+    group: str
+    kind: str
+    calls: int
+    backfill: bool = False
+    fits: bool = True
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    """A pass's estimated calls in priority order, against what is left today."""
+
+    usage: DayUsage
+    steps: tuple[PlannedStep, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(step.calls for step in self.steps)
+
+    @property
+    def calls_left(self) -> int:
+        return self.usage.calls_left
+
+    @property
+    def deferred(self) -> list[str]:
+        """Steps today's budget does not cover (a backfill resumes on the next day's)."""
+        return [step.name for step in self.steps if not step.fits]
+
+    def to_json(self) -> dict[str, Any]:
+        usage = asdict(self.usage)
+        usage.pop("runs")
+        for key in ("as_of", "xero_seen_at"):
+            usage[key] = usage[key].isoformat() if usage[key] else None
+        return {
+            **usage,
+            "estimated_calls": self.total,
+            "deferred": self.deferred,
+            "steps": [asdict(step) for step in self.steps],
+        }
+
+
+def _known(connection: Connection, entity: EntityKind) -> int:
+    query = select(func.count()).select_from(RecordLink).where(RecordLink.entity == entity.value)
+    return int(connection.scalar(query) or 0)
+
+
+def _pending_pushes(connection: Connection) -> int:
+    query = select(func.count()).select_from(OutboxItem)
+    query = query.where(OutboxItem.state.in_([PushState.PENDING.value, PushState.SENDING.value]))
+    return int(connection.scalar(query) or 0)
+
+
+def _walk_estimate(
+    connection: Connection, entity: EntityKind, full: bool, now: datetime
+) -> tuple[str, int]:
+    """(kind, calls) of one entity's walk, from its cursor and the records known."""
+    cursor = load_cursor(connection, entity.value)
+    if entity is EntityKind.CONTACTS and (
+        cursor.last_refresh_at is None or now - cursor.last_refresh_at >= CONTACT_REFRESH
+    ):
+        full = True
+    plan = plan_walk(cursor.modified_since, ResumeState.from_json(cursor.resume), full)
+    if not plan.full:
+        return "incremental", 1
+    pages = pages_needed(_known(connection, entity), MAX_PAGE_SIZE)
+    if plan.start_page > 1:
+        return "resume", max(1, pages - plan.start_page + 1)
+    return "full read", pages
+
+
+def plan_pass(
+    connection: Connection,
+    only: tuple[EntityKind, ...],
+    full: bool,
+    options: Options,
+    sweep_due: tuple[EntityKind, ...],
+    usage: DayUsage,
+) -> CallPlan:
+    """The pass's steps in priority order, each marked whether today's calls cover it."""
+    steps: list[PlannedStep] = []
+    pushes = _pending_pushes(connection)
+    if pushes:
+        steps.append(PlannedStep(PUSH, PUSH, "pending", pushes))
+    for entity in only:
+        group = GROUPS.get(entity)
+        if group is None:
+            continue
+        if entity is EntityKind.CURRENCIES and not options.import_currencies:
+            continue
+        if group == REFERENCE:
+            steps.append(PlannedStep(entity.value, group, "whole list", 1))
+            continue
+        kind, calls = _walk_estimate(connection, entity, full, usage.as_of)
+        if entity is EntityKind.ITEMS and entity not in sweep_due:
+            calls += 1  # the stock of tracked items
+        backfill = group == DOCUMENTS and kind != "incremental"
+        steps.append(PlannedStep(entity.value, group, kind, calls, backfill))
+    if sweep_due:
+        steps.append(PlannedStep(SWEEP, SWEEP, "sweep", estimate_sweep_calls(sweep_due)))
+    steps.sort(key=lambda step: PRIORITY.index(step.group))
+    fitted: list[PlannedStep] = []
+    spent = 0
+    for step in steps:
+        spent += step.calls
+        fits = spent <= usage.calls_left
+        fitted.append(
+            PlannedStep(step.name, step.group, step.kind, step.calls, step.backfill, fits)
+        )
+    return CallPlan(usage, tuple(fitted))
