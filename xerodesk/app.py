@@ -18,7 +18,8 @@ from sqlalchemy import Engine
 
 from xerodesk.domain.sync import ProgressSink, parse_entities
 from xerodesk.engine.budget import CallPlan, prepare_client, record_push_calls
-from xerodesk.engine.dbworker import DbWorker
+from xerodesk.engine.dbworker import DbWorker, RehearsalDbWorker
+from xerodesk.engine.dryrun import DryRunReport, dry_run
 from xerodesk.engine.lock import RunnerLock, runner_identity
 from xerodesk.engine.passes import PassReport, PassRequest, PassRunner, current_plan
 from xerodesk.engine.push import PushReport, push_pending
@@ -145,6 +146,41 @@ async def run_sync_pass(
     finally:
         db.close()
         engine.dispose()
+
+
+async def run_dry_run(settings: SyncSettings, progress: ProgressSink | None = None) -> DryRunReport:
+    """``xerodesk sync --dry-run``: what a pass would change, writing nothing anywhere.
+
+    Reads Xero (GETs only) and runs the pass's writers in a transaction that is
+    rolled back; sends no push. The database must already be at the current
+    schema (a dry run does not migrate it either).
+    """
+    try:
+        entities = parse_entities(settings.only)
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
+    engine = open_engine(settings.db_url)
+    try:
+        if migrate.current_revision(engine) != migrate.head_revision():
+            raise ConfigurationError(
+                f"{display_url(settings.db_url)} is not at the current schema: run "
+                "'xerodesk db upgrade' first (a dry run changes nothing, not even the schema)"
+            )
+        with engine.connect() as connection:
+            budget = Options.load(connection).daily_call_budget
+    finally:
+        engine.dispose()
+    db = RehearsalDbWorker(open_engine(settings.db_url))
+    try:
+        client = await open_client(
+            xero_url=settings.xero_url, time_scale=settings.time_scale, daily_limit=budget
+        )
+        async with client:
+            request = PassRequest(trigger="dry-run", full=settings.full, only=entities)
+            return await dry_run(client, db, request, progress)
+    finally:
+        db.close()
+        db.engine.dispose()
 
 
 @dataclass(frozen=True)

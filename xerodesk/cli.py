@@ -21,6 +21,7 @@ from xerodesk.logsetup import FILE_ONLY, redact
 if TYPE_CHECKING:
     from xerodesk import app as app_module
     from xerodesk.engine.budget import CallPlan
+    from xerodesk.engine.dryrun import DryRunReport
     from xerodesk.engine.passes import PassReport
     from xerodesk.store.audit import AuditRecord
 
@@ -342,8 +343,8 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
     from xerodesk import app
 
-    if args.dry_run:
-        raise NotBuiltYetError("xerodesk sync --dry-run is not built yet")
+    if args.dry_run and args.watch:
+        raise ConfigurationError("--dry-run reports one pass: it cannot be combined with --watch")
     paths = app.setup(args.debug)
     settings = app.SyncSettings(
         db_url=app.database_url(args.db, paths),
@@ -352,6 +353,13 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         only=args.only,
         time_scale=_time_scale(),
     )
+    if args.dry_run:
+        dry = asyncio.run(app.run_dry_run(settings))
+        print(_dry_run_summary(dry))
+        if dry.report.outcome == "day_limit":
+            print(f"xerodesk: {dry.report.message}", file=sys.stderr)
+            return EXIT_UNREACHABLE
+        return EXIT_OK
     if args.watch:
         return asyncio.run(_watch(settings))
     from xerodesk.termprogress import TerminalProgress
@@ -415,6 +423,32 @@ def _pass_summary(report: PassReport) -> str:
     lines.append(f"Run {report.run_id}: {report.outcome}, {report.calls} Xero calls")
     if report.new_review_items:
         lines.append(f"{report.new_review_items} new item(s) to review: see 'xerodesk status'")
+    return "\n".join(lines)
+
+
+def _dry_run_summary(dry: DryRunReport) -> str:
+    """What a pass would do, on each side; the dry run itself wrote nothing."""
+    report = dry.report
+    lines = [
+        "Dry run: nothing was written to the database or sent to Xero.",
+        "In the CRM, a pass would:",
+        f"{'Entity':<18}{'Create':>9}{'Update':>9}{'Unchanged':>11}{'Skip':>9}",
+    ]
+    for name, result in report.entities.items():
+        c = result.counts
+        lines.append(f"{name:<18}{c.created:>9}{c.updated:>9}{c.unchanged:>11}{c.skipped:>9}")
+    sweep = report.sweep
+    if sweep is not None:
+        closed = ", ".join(f"{n} {e}" for e, n in sweep.documents_closed.items()) or "none"
+        lines.append(
+            f"Sweep: {sweep.items_deleted} product(s) deleted in Xero, documents newly "
+            f"deleted or voided: {closed}, {sweep.merged} merged contact(s)"
+        )
+    pushes = ", ".join(f"{n} {kind}(s)" for kind, n in sorted(dry.pushes.items())) or "nothing"
+    lines.append(f"To Xero, a pass would push: {pushes}")
+    if report.new_review_items:
+        lines.append(f"It would raise {report.new_review_items} review item(s)")
+    lines.append(f"The dry run read Xero with {dry.calls} call(s) ({report.outcome})")
     return "\n".join(lines)
 
 

@@ -101,11 +101,13 @@ def test_bad_usage_is_status_2(tmp_path: Path) -> None:
         _one_line_error(result)
 
 
-@pytest.mark.parametrize("command", [["sync", "--dry-run"]])
-def test_commands_not_built_yet_say_so(command: list[str], tmp_path: Path) -> None:
-    result = run(*command, home=tmp_path)
-    assert result.returncode == 2
-    assert "not built yet" in _one_line_error(result)
+def test_dry_run_refuses_watch_and_an_unmigrated_database(tmp_path: Path) -> None:
+    both = run("sync", "--dry-run", "--watch", home=tmp_path)
+    assert both.returncode == 2
+    assert "cannot be combined with --watch" in _one_line_error(both)
+    fresh = run("sync", "--dry-run", "--db", f"sqlite:///{tmp_path / 'new.db'}", home=tmp_path)
+    assert fresh.returncode == 2
+    assert "xerodesk db upgrade" in _one_line_error(fresh)
 
 
 def test_db_upgrade_then_status_json(tmp_path: Path) -> None:
