@@ -148,6 +148,7 @@ async def test_a_sync_under_every_fault_ends_as_a_clean_one(
         url = database_factory.fresh(kind)
         engine = open_engine(url)
         try:
+            generated = sandbox_duplicates(sandbox)
             batch = make_crm_batch(engine, "SOAK", SCALE.crm_batch)
             spec = fault_spec(SCALE.fault_rate, SEED)
             # at random, and one of each kind for certain: a lost answer and a
@@ -171,7 +172,7 @@ async def test_a_sync_under_every_fault_ends_as_a_clean_one(
         finally:
             clean_engine.dispose()
         diff = differences(canonical(url), canonical(clean_url))
-        duplicates = sandbox_duplicates(sandbox)
+        duplicates = sandbox_duplicates(sandbox, generated)
         held = sandbox_holds(sandbox, batch)
         faults = {k: v for k, v in Counter(counters["faults"]).items() if v}
         record(
