@@ -88,6 +88,18 @@ def test_find_a_synced_customer(
         await wait_until(lambda: tab.count.text() == "1 match", 10, "found by Xero id")
         tab.model.row(0)
         await tab.model.wait_idle()
+        # its history: the sync created it from Xero
+        assert not tab.history.isEnabled()
+        tab.view.selectRow(0)
+        assert tab.history.isEnabled()
+        tab.history.click()
+        dialog = tab.dialog
+        assert dialog is not None
+        await dialog.task
+        sides = {dialog.table.item(r, 5).text() for r in range(dialog.table.rowCount())}
+        assert sides == {"Xero → CRM"}, sides
+        assert "change(s)" in dialog.summary.text()
+        dialog.close()
         return name
 
     name = run(qloop, body())

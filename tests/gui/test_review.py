@@ -91,7 +91,10 @@ def resolutions(url: str) -> dict[str, str | None]:
 
 def buttons(window: MainWindow) -> dict[str, QPushButton]:
     found = window.review_tab.detail.findChildren(QPushButton)
-    return {b.objectName().removeprefix("review_action_"): b for b in found if b.objectName()}
+    prefix = "review_action_"
+    return {
+        b.objectName().removeprefix(prefix): b for b in found if b.objectName().startswith(prefix)
+    }
 
 
 def test_filter_compare_and_resolve_review_items(

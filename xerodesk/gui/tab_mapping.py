@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QModelIndex, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 from xerodesk.domain.sync import PULL_ORDER
 from xerodesk.engine.controller import SyncController
 from xerodesk.gui.bridge import Bridge
+from xerodesk.gui.history import HistoryDialog
 from xerodesk.gui.models import Column, PagedModel
 from xerodesk.gui.ops import Ops
 from xerodesk.gui.text import entity_name, number, stamp
@@ -57,6 +59,16 @@ class MappingTab(QWidget):
         self.model: PagedModel[MappingRow] = PagedModel(COLUMNS, ops.run, parent=self)
         self.model.count_loaded.connect(self._counted)
         self.view = self._view()
+        self.history = QPushButton("&History…")
+        self.history.setObjectName("mapping_history")
+        self.history.setToolTip("Every change the sync made to the chosen record (or double-click)")
+        self.history.setEnabled(False)
+        self.history.clicked.connect(self.show_history)
+        self.view.doubleClicked.connect(lambda _index: self.show_history())
+        self.view.selectionModel().selectionChanged.connect(
+            lambda *_: self.history.setEnabled(self.current() is not None)
+        )
+        self.dialog: HistoryDialog | None = None
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(SEARCH_DELAY_MS)
@@ -71,6 +83,7 @@ class MappingTab(QWidget):
         bar.addWidget(self.entity)
         bar.addWidget(self.search, 1)
         bar.addWidget(self.count)
+        bar.addWidget(self.history)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
@@ -117,3 +130,21 @@ class MappingTab(QWidget):
         self.count.setText(
             f"{number(total)} {found}{'' if total == 1 else 'es' if found == 'match' else 's'}"
         )
+
+    def current(self) -> MappingRow | None:
+        rows = self.view.selectionModel().selectedRows()
+        index: QModelIndex = rows[0] if rows else self.view.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.row(index.row())
+
+    def show_history(self) -> None:
+        row = self.current()
+        if row is None:
+            return
+        record = f"{row.crm_table}:{row.crm_id}"
+        self.dialog = HistoryDialog(
+            self.controller, self.ops, record, row.label or record, parent=self
+        )
+        self.dialog.setModal(False)
+        self.dialog.show()

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from xerodesk.engine.controller import SyncController
 from xerodesk.engine.review import action_states, conflict_values
 from xerodesk.gui.bridge import Bridge
+from xerodesk.gui.history import HistoryDialog
 from xerodesk.gui.models import Column, RowsModel
 from xerodesk.gui.ops import Ops
 from xerodesk.gui.text import kind_name, stamp
@@ -85,6 +86,18 @@ def _shown(value: Any) -> str:
     return json.dumps(value, default=str)
 
 
+def _record_of(item: ReviewRow | None) -> tuple[str, str] | None:
+    """The record an item is about, as ``history`` names it, and its title."""
+    if item is None:
+        return None
+    if item.record_table and item.record_id is not None:
+        name = f"{item.record_table}:{item.record_id}"
+        return name, name
+    if item.xero_id:
+        return item.xero_id, f"Xero record {item.xero_id}"
+    return None
+
+
 class ItemDetail(QWidget):
     """One review item: what happened, the values, and the action buttons."""
 
@@ -103,9 +116,16 @@ class ItemDetail(QWidget):
         self.details = _table(["Detail", "Value"], "review_details")
         self.buttons = QHBoxLayout()
         self.buttons.addStretch(1)
+        self.history = QPushButton("Record &history…")
+        self.history.setObjectName("review_history")
+        self.history.setToolTip("Every change the sync made to this item's record")
+        self.history.clicked.connect(self._show_history)
+        self.record: tuple[str, str] | None = None
+        self.dialog: HistoryDialog | None = None
         layout = QVBoxLayout(self)
         for widget in (self.title, self.meta, self.explanation):
             layout.addWidget(widget)
+        layout.addWidget(self.history, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.values)
         layout.addWidget(self.details)
         layout.addStretch(1)
@@ -120,6 +140,8 @@ class ItemDetail(QWidget):
                 widget.deleteLater()
         self.values.hide()
         self.details.hide()
+        self.record = _record_of(item)
+        self.history.setVisible(self.record is not None)
         if item is None:
             self.meta.clear()
             self.explanation.clear()
@@ -141,6 +163,14 @@ class ItemDetail(QWidget):
             button.setAccessibleDescription(action.tooltip)
             button.clicked.connect(lambda _c=False, n=action.name: self.tab.act(item, n))
             self.buttons.insertWidget(index, button)
+
+    def _show_history(self) -> None:
+        if self.record is None:
+            return
+        record, title = self.record
+        self.dialog = HistoryDialog(self.tab.controller, self.tab.ops, record, title, self)
+        self.dialog.setModal(False)
+        self.dialog.show()
 
     def _show_values(self, details: dict[str, Any]) -> None:
         conflict = conflict_values(details)
