@@ -51,6 +51,9 @@ def test_sync_now_shows_progress_then_figures(
     assert window.controller.usage is not None and window.controller.usage.calls > 0
     assert "API calls left" in window.status.calls.text()
     assert "Last sync" in window.status.last_sync.text()
+    budget = tab.budget.text()
+    assert "Today's Xero calls:" in budget and "The next pass needs about" in budget
+    assert "(used 0 " not in budget  # the pass's calls count against today's
 
 
 def test_stop_then_full_resync_of_one_entity(

@@ -21,7 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from xerodesk.domain.sync import PULL_ORDER, EntityKind, Phase
+from xerodesk.engine.budget import CallPlan
 from xerodesk.engine.controller import EntityProgress, SyncController
+from xerodesk.engine.passes import current_plan
 from xerodesk.gui.bridge import Bridge
 from xerodesk.gui.chart import CallsChart
 from xerodesk.gui.ops import Ops
@@ -87,10 +89,19 @@ class StatusTab(QWidget):
             bar.addWidget(widget)
         bar.addWidget(self.state, 1)
         self.table = self._table()
+        self.budget = QLabel()
+        self.budget.setObjectName("call_budget")
+        self.budget.setWordWrap(True)
+        self.budget.setToolTip(
+            "Xero allows each organisation a number of calls a day (5,000; 1,000 on the "
+            "Starter plan). Pushes and master data go first; a large read of documents that "
+            "does not fit today carries on with the next day's calls."
+        )
         self.chart = CallsChart()
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.table, 3)
+        layout.addWidget(self.budget)
         layout.addWidget(self.chart, 2)
         bridge.database_changed.connect(self.reload)
         bridge.connection_changed.connect(self._refresh_buttons)
@@ -181,6 +192,22 @@ class StatusTab(QWidget):
             return
         entities = [kind.value for kind in PULL_ORDER]
         self.ops.run(self.controller.query(entity_status, entities), self._show_stored)
+        self.ops.run(self.controller.query(current_plan), self.show_plan)
+
+    def show_plan(self, plan: CallPlan) -> None:
+        """Today's calls and what the next pass needs of them."""
+        usage = plan.usage
+        text = (
+            f"<b>Today's Xero calls:</b> {number(usage.calls_left)} left of "
+            f"{number(usage.daily_budget)} (used {number(usage.used)} in the last 24 hours)"
+        )
+        if usage.xero_remaining is not None:
+            text += f"; Xero last said {number(usage.xero_remaining)} remain"
+        text += f". The next pass needs about {number(plan.total)}."
+        if plan.deferred:
+            names = ", ".join(entity_name(name) for name in plan.deferred)
+            text += f" Not enough for all of it today: {names} will carry on tomorrow."
+        self.budget.setText(text)
 
     def _show_stored(self, rows: list[EntityStatus]) -> None:
         self.stored = {row.entity: row for row in rows}
