@@ -125,3 +125,12 @@ def test_the_app_loads_its_icon_from_the_package(tmp_path: Path) -> None:
     # the drawn fallback has a 24 px image and no 256; the package's PNGs are these
     assert sizes == "[16, 32, 48, 64, 128, 256]"
     assert colour == "#13b5ea"  # the circle's blue, below the arrows
+
+
+def test_every_icon_file_is_rendered_from_the_svg_as_committed(tmp_path: Path) -> None:
+    """``scripts/render-icons --check`` re-renders in memory and compares byte for byte."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "render-icons"), "--check"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
