@@ -154,10 +154,11 @@ class Fields:
         """``value`` if a CRM text column of ``limit`` characters can hold it."""
         if "\x00" in value:
             raise self.fail(key, "contains a NUL character")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise self.fail(key, "is not valid Unicode text") from None
+        if not value.isascii():  # ASCII always encodes; only the rest needs the check
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise self.fail(key, "is not valid Unicode text") from None
         if len(value) > limit:
             raise self.fail(key, f"is longer than {limit} characters ({len(value)})")
         return value
@@ -215,8 +216,11 @@ class Fields:
 
     def amount(self, key: str) -> Decimal | None:
         """An exact amount (money, quantity, rate or percentage); missing → None."""
+        raw = self._data.get(key)
+        if type(raw) is Decimal and raw.is_finite():  # what the client's decoder gives
+            return self.check_amount(key, raw)
         try:
-            value = parse_optional_money(self._data.get(key))
+            value = parse_optional_money(raw)
         except MoneyError:
             raise self.fail(key, f"is not a number: {_shown(self._data.get(key))}") from None
         return None if value is None else self.check_amount(key, value)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, select, tuple_
@@ -82,11 +83,54 @@ def bulk_upsert(
     to_update = [c for c in columns if c not in keys] if update is None else list(update)
     statement = _upsert_statement(connection, table, keys, to_update)
     size = rows_per_statement(connection.dialect.name, len(columns))
+    if connection.dialect.name == "sqlite":
+        _sqlite_executemany(connection, statement, columns, rows, size)
+        return len(rows)
     for chunk in batches(rows, size):
         # one statement, many parameter sets: each driver batches them its own
         # fastest way (far cheaper than compiling a multi-row VALUES clause)
         connection.execute(statement, [dict(row) for row in chunk])
     return len(rows)
+
+
+def _sqlite_executemany(
+    connection: Connection,
+    statement: Insert,
+    columns: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+    size: int,
+) -> None:
+    """SQLite: the statement compiled once, rows sent as positional tuples.
+
+    Each value goes through its column type's own bind processor (the same
+    conversion SQLAlchemy applies), without building a parameter dictionary
+    per row; the driver's ``executemany`` does the rest.
+    """
+    dialect = connection.dialect
+    compiled = statement.compile(dialect=dialect, column_keys=list(columns))
+    names = compiled.positiontup
+    if names is None or set(names) != set(columns) or len(names) != len(columns):
+        for chunk in batches(rows, size):  # an unexpected shape: the general path
+            connection.execute(statement, [dict(row) for row in chunk])
+        return
+    processors = [
+        (index, fn)
+        for index, name in enumerate(names)
+        if (fn := compiled.binds[name].type._cached_bind_processor(dialect)) is not None
+    ]
+    values = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    sql = compiled.string
+    for start in range(0, len(rows), size):
+        parameters: list[Any] = []
+        for row in rows[start : start + size]:
+            if processors:
+                params = list(values(row))
+                for index, fn in processors:
+                    params[index] = fn(params[index])
+                parameters.append(tuple(params))
+            else:
+                parameters.append(values(row))
+        connection.exec_driver_sql(sql, parameters)
 
 
 def fetch_ids(
