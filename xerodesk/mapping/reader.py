@@ -103,6 +103,20 @@ class MalformedXeroRecordError(MalformedRecordError):
         self.reason = reason
 
 
+#: each choice's members by their case-folded value, made on first use
+_FOLDED: dict[type[Any], dict[str, Any]] = {}
+
+
+def _folded(kind: type[E]) -> dict[str, E]:
+    members = _FOLDED.get(kind)
+    if members is None:
+        members = {}
+        for member in kind:  # the first member wins, as a scan in order would
+            members.setdefault(member.value.casefold(), member)
+        _FOLDED[kind] = members
+    return members
+
+
 def _peek_text(record: Mapping[Any, Any], key: str | None) -> str | None:
     if key is None:
         return None
@@ -199,10 +213,9 @@ class Fields:
             if default is None:
                 raise self.fail(key, "is missing")
             return default
-        folded = text.casefold()
-        for member in kind:
-            if member.value.casefold() == folded:
-                return member
+        found: E | None = _folded(kind).get(text.casefold())
+        if found is not None:
+            return found
         names = ", ".join(member.value for member in kind)
         raise self.fail(key, f"is {_shown(text)}, not one of {names}")
 
