@@ -4,6 +4,7 @@ the sandbox over HTTP on SQLite, PostgreSQL and MariaDB; queried by record."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -124,3 +125,35 @@ def test_history_by_crm_row_or_xero_id_newest_first(
     with db_engine.connect() as connection:
         other = record_history(connection, orgs.SUPPLIER)
     assert {e.xero_id for e in other} == {orgs.SUPPLIER}
+
+
+def test_documents_are_one_entry_each_with_status_and_total(
+    make_sandbox: Callable[..., RunningSandbox], db_engine: Engine
+) -> None:
+    xero = make_sandbox(rate_limits="off")
+    xero.control("POST", "/load", orgs.documents_org())
+    asyncio.run(sync_pass(xero, db_engine))
+    invoice_id = orgs.uid(1, orgs.INV_AUTHORISED)
+    header = one(db_engine, "sales_order_header", xero_invoice_id=invoice_id)
+    [created] = entries(db_engine, xero_id=invoice_id)
+    assert (created["record_table"], created["record_id"], created["field"]) == (
+        "sales_order_header",
+        header["id"],
+        "created",
+    )
+    total = format(header["gross_total"].normalize(), "f")
+    assert created["new_value"] == f"{header['order_number']}: AUTHORISED, total {total}"
+    lines = entries(db_engine, record_table="sales_transaction")
+    credit_ids = {e["xero_id"] for e in lines}
+    assert orgs.uid(3, orgs.CN_AUTHORISED) in credit_ids
+    assert len(lines) == len(credit_ids)  # one entry per credit note, not per line
+    po = entries(db_engine, xero_id=orgs.uid(4, orgs.PO_AUTHORISED))
+    assert [(e["record_table"], e["field"]) for e in po] == [("purchase_order_header", "created")]
+    xero.control("POST", f"/documents/Invoices/{invoice_id}/status", {"Status": "VOIDED"})
+    report = asyncio.run(sync_pass(xero, db_engine))
+    [updated] = entries(db_engine, xero_id=invoice_id, run_id=report.run_id)
+    assert (updated["field"], updated["old_value"], updated["new_value"]) == (
+        "updated",
+        f"AUTHORISED, total {total}",
+        f"VOIDED, total {total}",
+    )

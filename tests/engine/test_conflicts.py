@@ -129,6 +129,8 @@ def test_keep_xero_on_a_conflict_keeps_xero_and_closes(
     item = two_sided_email_edit(xero, db_engine)
     assert act(db_engine, item["id"], "keep_xero") == "kept_xero"
     assert item_state(db_engine, item["id"])["resolution"] == "kept_xero"
+    # Xero's value was in the CRM already: nothing to write, nothing to audit
+    assert [e for e in audit(db_engine, orgs.ACME) if e["side"] == "user"] == []
     assert one(db_engine, "sales_ledger", sales_ledger_id=orgs.ACME)["email"] == (
         "billing@acme-xero.example"
     )

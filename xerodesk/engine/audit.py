@@ -15,7 +15,7 @@ statement per page (``executemany``) in the transaction of the change.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -107,3 +107,38 @@ def write_audit(
     ]
     connection.execute(insert(AUDIT), rows)
     return len(rows)
+
+
+def document_state(number: Any, status: Any, total: Any) -> dict[str, Any]:
+    """What a document's audit entries show: its number, status and total (JSON-safe)."""
+    return {"number": audit_text(number), "status": audit_text(status), "total": audit_text(total)}
+
+
+def _state_text(state: Mapping[str, Any], with_number: bool = False) -> str:
+    text = f"{state.get('status') or 'no status'}, total {state.get('total') or '0'}"
+    return f"{state['number']}: {text}" if with_number and state.get("number") else text
+
+
+def document_lines(
+    table: str,
+    written: Sequence[tuple[str, int | None, Mapping[str, Any]]],
+    before: Mapping[str, Mapping[str, Any] | None],
+) -> list[AuditLine]:
+    """One entry per document written: ``created``, or ``updated`` from its state before.
+
+    ``written`` holds (Xero id, CRM row id, new state); ``before`` the state
+    each known document had (None when the link has none recorded yet). Lines
+    are not audited one by one: a document is what the CRM reads.
+    """
+    lines: list[AuditLine] = []
+    for xero_id, row_id, state in written:
+        if xero_id not in before:
+            new = _state_text(state, with_number=True)
+            lines.append(AuditLine(table, row_id, xero_id, CREATED, None, new, SIDE_XERO))
+            continue
+        old_state = before[xero_id]
+        old = _state_text(old_state) if old_state else None
+        lines.append(
+            AuditLine(table, row_id, xero_id, "updated", old, _state_text(state), SIDE_XERO)
+        )
+    return lines

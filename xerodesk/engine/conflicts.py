@@ -216,6 +216,14 @@ class FieldDiff:
 Parts = Mapping[str, Mapping[str, Any] | None]
 
 
+#: entity → part → its columns and rules, all of them / the Xero-owned only
+_COLUMNS = {e: {p: list(c.items()) for p, c in parts.items()} for e, parts in RULES.items()}
+_OWNED = {
+    e: {p: [(n, r) for n, r in c.items() if xero_owned(r)] for p, c in parts.items()}
+    for e, parts in RULES.items()
+}
+
+
 def diff_record(
     entity: str, base: Parts | None, crm: Parts, xero: Parts, *, between_pulls: bool = False
 ) -> list[FieldDiff]:
@@ -227,17 +235,18 @@ def diff_record(
     (``xero`` is then the snapshot itself: derived columns are not looked at).
     """
     diffs: list[FieldDiff] = []
-    for part, columns in RULES[entity].items():
+    for part, columns in (_OWNED if between_pulls else _COLUMNS)[entity].items():
         crm_row, xero_row = crm.get(part), xero.get(part)
         if crm_row is None or xero_row is None:
             continue
-        base_row = (base or {}).get(part)
-        for column, rule in columns.items():
+        base_row = base.get(part) if base else None
+        for column, rule in columns:
             if column not in xero_row or column not in crm_row:
                 continue
-            if between_pulls and not xero_owned(rule):
-                continue
-            diff = _judge(part, column, rule, base_row, crm_row[column], xero_row[column])
+            crm_value, xero_value = crm_row[column], xero_row[column]
+            if crm_value == xero_value:
+                continue  # equal as stored: equal as compared (most columns, most records)
+            diff = _judge(part, column, rule, base_row, crm_value, xero_value)
             if diff is not None:
                 diffs.append(diff)
     return diffs

@@ -67,8 +67,11 @@ def crm_rows(
                 if chunk is None
                 else query.where(table.c[key].in_(chunk))
             )
-            for row in connection.execute(query).mappings():
-                found.setdefault(str(row[key]), {})[part] = dict(row)
+            result = connection.execute(query)
+            names = list(result.keys())
+            at = names.index(key)
+            for values in result:
+                found.setdefault(str(values[at]), {})[part] = dict(zip(names, values, strict=True))
     return found
 
 

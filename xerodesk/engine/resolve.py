@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from xerodesk.engine.audit import SIDE_USER, AuditLine, write_audit
-from xerodesk.engine.conflicts import RULES, FieldRole, FieldRule
+from xerodesk.engine.conflicts import RULES, FieldRole, FieldRule, comparable
 from xerodesk.engine.edits import PART_TABLES
 from xerodesk.engine.findings import CONFLICT, CRM_EDIT
 from xerodesk.errors import ConfigurationError
@@ -129,8 +129,8 @@ def keep_xero_in(connection: Connection, item: ReviewRow, run_id: int | None = N
         current = connection.execute(
             select(table.c.id, table.c[column]).where(table.c[key] == item.xero_id)
         ).first()
-        if current is None:
-            continue
+        if current is None or comparable(rule.kind, current[1]) == comparable(rule.kind, value):
+            continue  # the CRM has Xero's value already (Xero won the conflict)
         connection.execute(update(table).where(table.c.id == current[0]).values({column: value}))
         lines.append(
             AuditLine(part, int(current[0]), item.xero_id, column, current[1], value, SIDE_USER)

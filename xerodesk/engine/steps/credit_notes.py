@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Table
 
 from xerodesk.domain.sync import Counts, EntityKind
+from xerodesk.engine.audit import document_lines, document_state, write_audit
 from xerodesk.engine.cursors import WALK_ORDER, WalkPlan
 from xerodesk.engine.links import load_links, save_links
 from xerodesk.engine.pull import PageOutcome, WriteContext
@@ -28,6 +30,7 @@ from xerodesk.engine.steps.documents import (
     document_snapshot,
     ids_by,
     latest_per_id,
+    previous_states,
     product_ids,
     replace_lines,
     write_counts,
@@ -60,7 +63,7 @@ class CreditNotesStep:
 
     def write_page(self, connection: Connection, page: Page, context: WriteContext) -> PageOutcome:
         def write(mapped: Sequence[MappedCreditNote]) -> Counts:
-            counts, touched = write_credit_notes(connection, mapped)
+            counts, touched = write_credit_notes(connection, mapped, context.run_id)
             self.touched |= touched
             return counts
 
@@ -68,7 +71,7 @@ class CreditNotesStep:
 
 
 def write_credit_notes(
-    connection: Connection, mapped: Sequence[MappedCreditNote]
+    connection: Connection, mapped: Sequence[MappedCreditNote], run_id: int | None = None
 ) -> tuple[Counts, set[str]]:
     """Write the credit notes that changed; returns the counts and their ContactIDs."""
     records = latest_per_id(mapped, lambda m: m.credit_note_id)
@@ -105,6 +108,12 @@ def write_credit_notes(
             for m in todo
         ],
     )
+    written = [
+        (m.credit_note_id, first_lines.get(m.credit_note_id), snapshots[m.credit_note_id]["state"])
+        for m in todo
+    ]
+    before = previous_states(links, (m.credit_note_id for m in todo))
+    write_audit(connection, document_lines("sales_transaction", written, before), run_id)
     created = sum(1 for m in todo if m.credit_note_id not in links)
     touched = set().union(
         *(balance_contacts(links.get(m.credit_note_id), snapshots[m.credit_note_id]) for m in todo)
@@ -115,4 +124,6 @@ def write_credit_notes(
 def _snapshot(mapped: MappedCreditNote) -> dict[str, Any]:
     balance = [mapped.status.value, mapped.is_paid, [line["gross_value"] for line in mapped.lines]]
     parts = (mapped.status.value, mapped.updated_at, list(mapped.lines))
-    return document_snapshot(mapped.contact_id, *parts, balance=balance)
+    total = sum((line["gross_value"] or 0 for line in mapped.lines), Decimal(0))
+    state = document_state(mapped.credit_note_number, mapped.status.value, total)
+    return document_snapshot(mapped.contact_id, *parts, balance=balance, state=state)

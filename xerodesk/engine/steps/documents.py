@@ -70,20 +70,43 @@ def _digest(parts: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def document_snapshot(contact_id: str, *parts: Any, balance: Sequence[Any] = ()) -> dict[str, Any]:
+def document_snapshot(
+    contact_id: str,
+    *parts: Any,
+    balance: Sequence[Any] = (),
+    state: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """A compact snapshot: digests of every mapped value and of ``balance``, and the contact.
 
     Documents are read-only on the CRM side, so the values themselves need not
     be kept: the digest tells "unchanged" from "changed" exactly; the balance
     digest (of what moves the contact's balance: status, totals, amounts due)
     tells whether the contact's balance needs a refresh; the contact id lets a
-    later pass fill the ledger link of credit-note lines.
+    later pass fill the ledger link of credit-note lines. ``state`` (number,
+    status, total) is kept for the audit trail's "from … to …" and plays no
+    part in telling changed from unchanged.
     """
-    return {
+    snapshot: dict[str, Any] = {
         "digest": _digest(list(parts)),
         "balance": _digest(list(balance)),
         "contact_id": contact_id,
     }
+    if state is not None:
+        snapshot["state"] = dict(state)
+    return snapshot
+
+
+def previous_states(
+    links: Mapping[str, Link], xero_ids: Iterable[str]
+) -> dict[str, Mapping[str, Any] | None]:
+    """The audited state of each known document among ``xero_ids`` (None: none kept)."""
+    found: dict[str, Mapping[str, Any] | None] = {}
+    for xero_id in xero_ids:
+        link = links.get(xero_id)
+        if link is not None:
+            state = (link.snapshot or {}).get("state")
+            found[xero_id] = state if isinstance(state, Mapping) else None
+    return found
 
 
 def balance_contacts(link: Link | None, snapshot: Mapping[str, Any]) -> set[str]:
@@ -98,7 +121,15 @@ def balance_contacts(link: Link | None, snapshot: Mapping[str, Any]) -> set[str]
 
 
 def changed(link: Link | None, snapshot: Mapping[str, Any]) -> bool:
-    return link is None or link.snapshot != snapshot
+    """Xero changed the record since it was written (a document's audited state aside,
+    so that documents written before it was kept are not all rewritten for it)."""
+    if link is None or link.snapshot is None:
+        return True
+    return _compared(link.snapshot) != _compared(snapshot)
+
+
+def _compared(snapshot: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in snapshot.items() if key != "state"}
 
 
 def write_counts(todo: int, total: int, created: int) -> Counts:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, select, update
 
 from xerodesk.domain.sync import Counts, EntityKind
+from xerodesk.engine.audit import document_lines, document_state, write_audit
 from xerodesk.engine.cursors import WALK_ORDER, WalkPlan
 from xerodesk.engine.links import load_links, save_links
 from xerodesk.engine.pull import PageOutcome, WriteContext
@@ -28,6 +29,7 @@ from xerodesk.engine.steps.documents import (
     document_snapshot,
     ids_by,
     latest_per_id,
+    previous_states,
     product_ids,
     replace_lines,
     upsert_by_key,
@@ -64,7 +66,7 @@ class InvoicesStep:
 
     def write_page(self, connection: Connection, page: Page, context: WriteContext) -> PageOutcome:
         def write(mapped: Sequence[MappedInvoice]) -> Counts:
-            counts, touched = write_invoices(connection, mapped)
+            counts, touched = write_invoices(connection, mapped, context.run_id)
             self.touched |= touched
             return counts
 
@@ -72,7 +74,7 @@ class InvoicesStep:
 
 
 def write_invoices(
-    connection: Connection, mapped: Sequence[MappedInvoice]
+    connection: Connection, mapped: Sequence[MappedInvoice], run_id: int | None = None
 ) -> tuple[Counts, set[str]]:
     """Write the invoices that changed; returns the counts and their ContactIDs."""
     records = latest_per_id(mapped, lambda m: m.invoice_id)
@@ -111,6 +113,11 @@ def write_invoices(
             for i in todo
         ],
     )
+    written = [
+        (m.invoice_id, header_ids[m.invoice_id], snapshots[m.invoice_id]["state"]) for m in todo
+    ]
+    before = previous_states(links, (m.invoice_id for m in todo))
+    write_audit(connection, document_lines(HEADERS.name, written, before), run_id)
     created = sum(1 for m in todo if m.invoice_id not in links)
     touched = set().union(
         *(balance_contacts(links.get(m.invoice_id), snapshots[m.invoice_id]) for m in todo)
@@ -121,7 +128,10 @@ def write_invoices(
 def _snapshot(mapped: MappedInvoice) -> dict[str, Any]:
     header = mapped.header
     balance = [header[c] for c in BALANCE_COLUMNS]
-    return document_snapshot(mapped.contact_id, header, list(mapped.lines), balance=balance)
+    state = document_state(header["order_number"], header["xero_status"], header["gross_total"])
+    return document_snapshot(
+        mapped.contact_id, header, list(mapped.lines), balance=balance, state=state
+    )
 
 
 def _link_quotes(connection: Connection, header_ids: dict[str, int]) -> None:

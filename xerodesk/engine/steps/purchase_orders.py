@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Table
 
 from xerodesk.domain.sync import Counts, EntityKind
+from xerodesk.engine.audit import document_lines, document_state, write_audit
 from xerodesk.engine.cursors import WALK_ORDER, WalkPlan
 from xerodesk.engine.links import load_links, save_links
 from xerodesk.engine.pull import PageOutcome, WriteContext
@@ -26,6 +27,7 @@ from xerodesk.engine.steps.documents import (
     document_snapshot,
     ids_by,
     latest_per_id,
+    previous_states,
     product_ids,
     replace_lines,
     upsert_by_key,
@@ -60,16 +62,25 @@ class PurchaseOrdersStep:
             context,
             map_purchase_order,
             "PurchaseOrderID",
-            lambda mapped: write_purchase_orders(connection, mapped),
+            lambda mapped: write_purchase_orders(connection, mapped, context.run_id),
         )
 
 
-def write_purchase_orders(connection: Connection, mapped: Sequence[MappedPurchaseOrder]) -> Counts:
+def write_purchase_orders(
+    connection: Connection, mapped: Sequence[MappedPurchaseOrder], run_id: int | None = None
+) -> Counts:
     """Write the purchase orders that changed; unchanged ones are not touched."""
     records = latest_per_id(mapped, lambda m: m.purchase_order_id)
     links = load_links(connection, ENTITY, [m.purchase_order_id for m in records])
     snapshots = {
-        m.purchase_order_id: document_snapshot(m.contact_id, m.header, list(m.lines))
+        m.purchase_order_id: document_snapshot(
+            m.contact_id,
+            m.header,
+            list(m.lines),
+            state=document_state(
+                m.header["order_number"], m.header["xero_status"], m.header["gross_total"]
+            ),
+        )
         for m in records
     }
     todo = [
@@ -107,5 +118,15 @@ def write_purchase_orders(connection: Connection, mapped: Sequence[MappedPurchas
             for m in todo
         ],
     )
+    written = [
+        (
+            m.purchase_order_id,
+            header_ids[m.purchase_order_id],
+            snapshots[m.purchase_order_id]["state"],
+        )
+        for m in todo
+    ]
+    before = previous_states(links, (m.purchase_order_id for m in todo))
+    write_audit(connection, document_lines(HEADERS.name, written, before), run_id)
     created = sum(1 for m in todo if m.purchase_order_id not in links)
     return write_counts(len(todo), len(records), created)
