@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from xerodesk.engine.budget import CallPlan
     from xerodesk.engine.dryrun import DryRunReport
     from xerodesk.engine.passes import PassReport
+    from xerodesk.engine.sweep import SweepResult
     from xerodesk.store.audit import AuditRecord
 
 log = logging.getLogger("xerodesk.cli")
@@ -420,10 +421,20 @@ def _pass_summary(report: PassReport) -> str:
         lines.append(
             f"{name:<18}{c.created:>9}{c.updated:>9}{c.unchanged:>11}{c.skipped:>9}{result.pages:>7}"
         )
+    if report.sweep is not None:
+        lines.append(_sweep_line(report.sweep))
     lines.append(f"Run {report.run_id}: {report.outcome}, {report.calls} Xero calls")
     if report.new_review_items:
         lines.append(f"{report.new_review_items} new item(s) to review: see 'xerodesk status'")
     return "\n".join(lines)
+
+
+def _sweep_line(sweep: SweepResult) -> str:
+    closed = ", ".join(f"{n} {e}" for e, n in sweep.documents_closed.items()) or "none"
+    return (
+        f"Sweep ({sweep.calls} calls): {sweep.items_deleted} product(s) deleted in Xero, "
+        f"documents newly deleted or voided: {closed}, {sweep.merged} merged contact(s)"
+    )
 
 
 def _dry_run_summary(dry: DryRunReport) -> str:
@@ -437,13 +448,8 @@ def _dry_run_summary(dry: DryRunReport) -> str:
     for name, result in report.entities.items():
         c = result.counts
         lines.append(f"{name:<18}{c.created:>9}{c.updated:>9}{c.unchanged:>11}{c.skipped:>9}")
-    sweep = report.sweep
-    if sweep is not None:
-        closed = ", ".join(f"{n} {e}" for e, n in sweep.documents_closed.items()) or "none"
-        lines.append(
-            f"Sweep: {sweep.items_deleted} product(s) deleted in Xero, documents newly "
-            f"deleted or voided: {closed}, {sweep.merged} merged contact(s)"
-        )
+    if report.sweep is not None:
+        lines.append(_sweep_line(report.sweep))
     pushes = ", ".join(f"{n} {kind}(s)" for kind, n in sorted(dry.pushes.items())) or "nothing"
     lines.append(f"To Xero, a pass would push: {pushes}")
     if report.new_review_items:

@@ -114,6 +114,8 @@ class PassState:
     contacts_read_whole: bool = False
     #: the entities whose reconciliation sweep is due in this pass
     sweep_due: tuple[EntityKind, ...] = ()
+    #: the entities this pass reads for the first time (reconciled by that read)
+    first_reads: tuple[EntityKind, ...] = ()
     swept: bool = False
 
 
@@ -191,6 +193,7 @@ class PassRunner:
         handlers = self._handlers()
         only = state.request.only
         state.sweep_due = await self.db.read(sweep_due, state.request, state.options, utcnow())
+        state.first_reads = await self.db.read(never_synced, state.request)
         for entity in only:
             handler = handlers.get(entity)
             if handler is None:
@@ -210,9 +213,11 @@ class PassRunner:
     async def _sweep(self, state: PassState) -> None:
         """The reconciliation sweep of the entities it is due for (see ``sweep``)."""
         state.swept = True
+        now = utcnow()
+        for entity in state.first_reads:
+            await self.db.write(save_cursor, entity.value, last_reconcile_at=now)
         if not state.sweep_due:
             return
-        now = utcnow()
         sweep = Sweep(self.client, self.db, state.options, state.run_id, self.progress)
         result = await sweep.run(state.sweep_due)
         state.report.sweep = result
@@ -356,6 +361,17 @@ def _log_plan(plan: CallPlan) -> None:
     )
 
 
+def _synced(connection: Connection, entity: EntityKind) -> bool:
+    cursor = load_cursor(connection, entity.value)
+    return cursor.modified_since is not None or cursor.last_reconcile_at is not None
+
+
+def never_synced(connection: Connection, request: PassRequest) -> tuple[EntityKind, ...]:
+    """The swept entities of ``request`` no pass has read yet."""
+    chosen = (entity for entity in SWEPT if entity in request.only)
+    return tuple(entity for entity in chosen if not _synced(connection, entity))
+
+
 def sweep_due(
     connection: Connection, request: PassRequest, options: Options, now: datetime
 ) -> tuple[EntityKind, ...]:
@@ -370,7 +386,6 @@ def sweep_due(
     due: list[EntityKind] = []
     for entity in chosen:
         cursor = load_cursor(connection, entity.value)
-        synced = cursor.modified_since is not None or cursor.last_reconcile_at is not None
-        if synced and _due(cursor.last_reconcile_at, interval, now):
+        if _synced(connection, entity) and _due(cursor.last_reconcile_at, interval, now):
             due.append(entity)
     return tuple(due)
