@@ -13,18 +13,21 @@ import asyncio
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 
 from tests.engine import push_support
 from tests.engine.push_support import one, open_reviews, push, xero_records
 from tests.support import orgs
 from tests.support.sandbox import RunningSandbox
-from tests.support.sync import sync_pass
+from tests.support.sync import CLIENT_ENV, sync_pass
 from xerodesk.domain.sync import EntityKind
+from xerodesk.engine.dbworker import DbWorker
+from xerodesk.engine.pushing import OutboxPusher
 from xerodesk.engine.review import action_states, perform
 from xerodesk.store.models import Product, SalesLedger
 from xerodesk.store.views import review_item
 from xerodesk.store.xd_models import AuditEntry, ReviewItem
+from xerodesk.xero.connect import open_client
 
 push_sandbox_module = push_support.push_sandbox_module
 xero = push_support.xero
@@ -53,11 +56,15 @@ def edit_product(engine: Engine, code: str, **values: Any) -> None:
         connection.execute(update(Product).where(Product.product_item_id == code).values(**values))
 
 
+def act_in(connection: Connection, item_id: int, action: str) -> str:
+    item = review_item(connection, item_id)
+    assert item is not None
+    return perform(connection, item, action)
+
+
 def act(engine: Engine, item_id: int, action: str) -> str:
     with engine.begin() as connection:
-        item = review_item(connection, item_id)
-        assert item is not None
-        return perform(connection, item, action)
+        return act_in(connection, item_id, action)
 
 
 def audit(engine: Engine, xero_id: str) -> list[dict[str, Any]]:
@@ -278,3 +285,36 @@ def test_retry_looks_again_at_the_next_pass(xero: RunningSandbox, db_engine: Eng
     run_pass(xero, db_engine)
     assert open_reviews(db_engine) == []
     assert item_state(db_engine, again["id"])["resolution"] == "matches_xero"
+
+
+def test_the_sync_service_notices_a_send_and_makes_it(
+    xero: RunningSandbox, db_engine: Engine
+) -> None:
+    """What the desktop app's runner does after "send the CRM value": its pusher
+    reports work to do and sends it."""
+    run_pass(xero, db_engine)
+    edit_ledger(db_engine, orgs.ACME, vat_number="GB000111222")
+    run_pass(xero, db_engine)
+    [item] = open_reviews(db_engine, "crm_edit")
+
+    async def serve() -> tuple[bool, bool]:
+        db = DbWorker(db_engine)
+        client = await open_client(xero_url=xero.base_url, env=CLIENT_ENV)
+        pusher = OutboxPusher(client, db)
+        try:
+            idle = await pusher.pending()
+            await db.write(lambda c: act_in(c, item["id"], "send_crm"))
+            noticed = await pusher.pending()
+            if noticed:
+                await pusher.push()
+            return idle, noticed
+        finally:
+            await pusher.close()
+            await client.aclose()
+            db.close()
+
+    idle, noticed = asyncio.run(serve())
+    assert (idle, noticed) == (False, True)
+    assert item_state(db_engine, item["id"])["resolution"] == "sent_crm"
+    contact = xero_records(xero, "Contacts", f'ContactID==Guid("{orgs.ACME}")')[0]
+    assert contact["TaxNumber"] == "GB000111222"
