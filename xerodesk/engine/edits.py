@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, select
 
 from xerodesk.engine.audit import SIDE_XERO, AuditLine
-from xerodesk.engine.conflicts import RULES, FieldDiff, Verdict, diff_record
+from xerodesk.engine.conflicts import RULES, FieldDiff, Verdict, diff_record, xero_owned
 from xerodesk.engine.findings import Finding, raise_findings, resolve_crm_edits
 from xerodesk.engine.links import Link
 from xerodesk.store.models import Company, Contact, Product, PurchaseLedger, SalesLedger
@@ -43,16 +43,21 @@ CrmParts = dict[str, dict[str, Any]]
 
 
 def crm_rows(
-    connection: Connection, entity: str, xero_ids: Iterable[str] | None
+    connection: Connection,
+    entity: str,
+    xero_ids: Iterable[str] | None,
+    *,
+    owned_only: bool = False,
 ) -> dict[str, CrmParts]:
     """The CRM rows of records by Xero id and part (``id`` included); every linked
-    row of the entity when ``xero_ids`` is None. One query per table (per 1,000 ids)."""
+    row of the entity when ``xero_ids`` is None. One query per table (per 1,000 ids).
+    ``owned_only`` reads only the Xero-owned columns (what a CRM edit can touch)."""
     found: dict[str, CrmParts] = {}
     wanted = None if xero_ids is None else list(dict.fromkeys(xero_ids))
     for part, (table, key) in PART_TABLES[entity].items():
-        columns = [table.c.id, *(table.c[c] for c in RULES[entity][part] if c in table.c)]
-        if key not in RULES[entity][part]:
-            columns.append(table.c[key])
+        rules = RULES[entity][part]
+        names = [c for c, r in rules.items() if c in table.c and (xero_owned(r) or not owned_only)]
+        columns = [table.c.id, table.c[key], *(table.c[c] for c in names if c != key)]
         if wanted is None:
             chunks: Iterable[list[str] | None] = [None]
         else:
@@ -68,10 +73,9 @@ def crm_rows(
                 else query.where(table.c[key].in_(chunk))
             )
             result = connection.execute(query)
-            names = list(result.keys())
-            at = names.index(key)
+            labels = list(result.keys())
             for values in result:
-                found.setdefault(str(values[at]), {})[part] = dict(zip(names, values, strict=True))
+                found.setdefault(str(values[1]), {})[part] = dict(zip(labels, values, strict=True))
     return found
 
 
@@ -157,7 +161,7 @@ def scan_crm_edits(
     total = 0
     for entity in entities:
         links = _linked_snapshots(connection, entity)
-        rows = crm_rows(connection, entity, None)
+        rows = crm_rows(connection, entity, None, owned_only=True)
         findings: list[Finding] = []
         for link in links:
             parts = rows.get(link.xero_id)
