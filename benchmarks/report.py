@@ -24,6 +24,7 @@ CALLS_FACTOR = 1.05
 FLOOR_FACTOR = 1.10
 LARGE_SECONDS = {"sqlite": 60.0, "postgresql": 120.0, "mariadb": 120.0}
 RSS_MIB = 300.0
+RSS_GROWTH = 1.25
 LINES_PER_SECOND = 20_000
 
 
@@ -37,6 +38,7 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "xerodesk": __version__,
         "commit": _commit(),
+        "uncommitted_changes": _dirty(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
@@ -73,6 +75,21 @@ def _commit() -> str | None:
     except (OSError, subprocess.CalledProcessError):
         return None
     return out.stdout.strip() or None
+
+
+def _dirty() -> bool | None:
+    """Whether the checkout had changes not yet committed (figures are of the tree)."""
+    try:
+        out = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return bool(out.stdout.strip())
 
 
 def load_results(directory: Path) -> list[dict[str, Any]]:
@@ -114,6 +131,17 @@ def _load(values: Any) -> str:
     return " ".join(f"{v:.2f}" for v in values) if isinstance(values, list) else "–"
 
 
+def _commit_of(machine: dict[str, Any]) -> str:
+    commit = machine.get("commit") or "–"
+    return f"{commit} + uncommitted changes" if machine.get("uncommitted_changes") else commit
+
+
+def _seconds(figures: dict[str, Any]) -> str:
+    if figures.get("seconds") is None:
+        return "–"
+    return f"{_fmt(figures.get('seconds'))} ({_fmt(figures.get('cpu_seconds'))})"
+
+
 def _label(result: dict[str, Any]) -> str:
     return f"{result['size']} / {result['database']['kind']}"
 
@@ -122,15 +150,16 @@ def tables(results: list[dict[str, Any]]) -> str:
     """The Markdown tables of every result."""
     out = ["### Full sync, limits off", ""]
     out.append(
-        "| size / database | records | rows written | wall s | rows/s | calls | minimum "
+        "| size / database | records | rows written | wall s | CPU s | rows/s | calls | minimum "
         "| calls ÷ min | 429s | peak RSS MiB |"
     )
-    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         f = r.get("full") or {}
         out.append(
             f"| {_label(r)} | {_fmt(f.get('records'))} | {_fmt(f.get('rows_written'))} "
-            f"| {_fmt(f.get('seconds'))} | {_fmt(f.get('rows_per_second'))} "
+            f"| {_fmt(f.get('seconds'))} | {_fmt(f.get('cpu_seconds'))} "
+            f"| {_fmt(f.get('rows_per_second'))} "
             f"| {_fmt(f.get('calls'))} | {_fmt(_get(f, 'minimum', 'calls'))} "
             f"| {_fmt(f.get('calls_over_minimum'), 3)} | {_fmt(f.get('rate_limited'))} "
             f"| {_fmt(f.get('peak_rss_mib'))} |"
@@ -151,8 +180,8 @@ def tables(results: list[dict[str, Any]]) -> str:
         )
     out += ["", "### Incremental passes", ""]
     out.append(
-        "| size / database | no change: calls | s | 1% changed: edits | calls | minimum "
-        "| s | calls by endpoint (1%) |"
+        "| size / database | no change: calls | s (CPU s) | 1% changed: edits | calls | minimum "
+        "| s (CPU s) | calls by endpoint (1%) |"
     )
     out.append("|---|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
@@ -162,19 +191,20 @@ def tables(results: list[dict[str, Any]]) -> str:
             f"{k} {v}" for k, v in sorted((p.get("calls_by_endpoint") or {}).items())
         )
         out.append(
-            f"| {_label(r)} | {_fmt(n.get('calls'))} | {_fmt(n.get('seconds'))} "
+            f"| {_label(r)} | {_fmt(n.get('calls'))} | {_seconds(n)} "
             f"| {_fmt(sum((p.get('edits') or {}).values()) or None)} | {_fmt(p.get('calls'))} "
-            f"| {_fmt(_get(p, 'minimum', 'calls'))} | {_fmt(p.get('seconds'))} | {endpoints} |"
+            f"| {_fmt(_get(p, 'minimum', 'calls'))} | {_seconds(p)} | {endpoints} |"
         )
     out += ["", "### Engine throughput (map and write invoice pages, no network)", ""]
-    out.append("| size / database | pages | invoices | lines | s | lines/s |")
-    out.append("|---|---:|---:|---:|---:|---:|")
+    out.append("| size / database | pages | invoices | lines | s | CPU s | lines/s | lines/CPU s |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         t = r.get("throughput") or {}
         out.append(
             f"| {_label(r)} | {_fmt(t.get('pages'))} | {_fmt(t.get('invoices'))} "
             f"| {_fmt(t.get('lines'))} | {_fmt(t.get('seconds'), 2)} "
-            f"| {_fmt(t.get('lines_per_second'))} |"
+            f"| {_fmt(t.get('cpu_seconds'), 2)} | {_fmt(t.get('lines_per_second'))} "
+            f"| {_fmt(t.get('lines_per_cpu_second'))} |"
         )
     return "\n".join(out)
 
@@ -210,7 +240,7 @@ def checks(results: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]:
                     f"large full sync < {limit:.0f} s",
                     r,
                     full["seconds"] < limit,
-                    f"{full['seconds']:.1f} s",
+                    f"{full['seconds']:.1f} s wall, {full.get('cpu_seconds', 0):.1f} s CPU",
                 )
         if none.get("calls") is not None:
             add(
@@ -242,7 +272,29 @@ def checks(results: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]:
             )
         lines = _get(r, "throughput", "lines_per_second")
         if lines is not None and kind == "sqlite":
-            add("≥ 20,000 invoice lines/s into SQLite", r, lines >= LINES_PER_SECOND, f"{lines:,}")
+            per_cpu = _get(r, "throughput", "lines_per_cpu_second") or 0
+            detail = f"{lines:,} a second of wall time, {per_cpu:,} a CPU second"
+            add("≥ 20,000 invoice lines/s into SQLite", r, lines >= LINES_PER_SECOND, detail)
+    found.extend(_flat_memory(results))
+    return found
+
+
+def _flat_memory(results: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]:
+    """Peak RSS side by side over the sizes of each database; flat when the largest
+    size needs at most a quarter more than the one before it."""
+    found: list[tuple[str, str, bool | None]] = []
+    for kind in KINDS:
+        sized = [
+            (r["size"], _get(r, "full", "peak_rss_mib"))
+            for r in results
+            if r["database"]["kind"] == kind and r["size"] in SIZES
+        ]
+        sized = [(size, rss) for size, rss in sized if rss is not None]
+        if len(sized) < 2:
+            continue
+        detail = " → ".join(f"{size} {rss} MiB" for size, rss in sized)
+        holds = sized[-1][1] <= RSS_GROWTH * sized[-2][1]
+        found.append((f"peak RSS flat as the size grows ({kind})", detail, holds))
     return found
 
 
@@ -255,23 +307,25 @@ def results_markdown(results: list[dict[str, Any]], notes: str = "") -> str:
         "from all of them. Do not edit by hand.",
         "",
     ]
-    if notes:
-        out += [notes.strip(), ""]
     out += ["## Targets", "", "| target | result | holds |", "|---|---|:---:|"]
     for target, detail, holds in checks(results):
         mark = "–" if holds is None else ("yes" if holds else "**no**")
         out.append(f"| {target} | {detail} | {mark} |")
-    out += ["", "## Figures", "", tables(results), "", "## Machines", ""]
+    out.append("")
+    if notes:
+        out += [notes.strip(), ""]
+    out += ["## Figures", "", tables(results), "", "## Machines", ""]
     out.append(
-        "| size / database | when (UTC) | CPU | cores | RAM GiB | OS | Python | database "
-        "| load at start → end |"
+        "| size / database | when (UTC) | commit | CPU | cores | RAM GiB | OS | Python "
+        "| database | load at start → end |"
     )
-    out.append("|---|---|---|---:|---:|---|---|---|---|")
+    out.append("|---|---|---|---|---:|---:|---|---|---|---|")
     for r in results:
         m = r.get("machine") or {}
         load = f"{_load(m.get('load_average'))} → {_load(r.get('load_after'))}"
         out.append(
-            f"| {_label(r)} | {r.get('started_at', '–')} | {m.get('cpu')} | {m.get('cores')} "
+            f"| {_label(r)} | {r.get('started_at', '–')} | {_commit_of(m)} "
+            f"| {m.get('cpu')} | {m.get('cores')} "
             f"| {m.get('memory_gib')} | {m.get('os')} | {m.get('python')} "
             f"| {r['database'].get('version')} | {load} |"
         )

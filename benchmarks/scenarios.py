@@ -72,6 +72,7 @@ def sync(
     figures = {
         "exit_code": run.exit_code,
         "seconds": round(run.seconds, 3),
+        "cpu_seconds": round(run.cpu_seconds, 3),
         "calls": int(counters["calls"]),
         "calls_by_endpoint": counters["by_endpoint"],
         "rate_limited": int(counters["rate_limited"].get("total", 0)),
