@@ -9,8 +9,11 @@ and for changes sent to Xero, Xero's correlation id. Sides:
 - ``user``: a person's decision in the review queue (keep Xero's value, dismiss).
 
 A created record is one entry (field ``created``, the new value naming it);
-an updated one is one entry per changed field. Entries are written with one
-statement per page (``executemany``) in the transaction of the change.
+an updated one is one entry per changed field. A document (invoice, credit
+note, purchase order) is one entry per write, ``created`` or ``updated``,
+with its status and total before and after; its lines are not audited one by
+one. Entries are written with one statement per page (``executemany``) in the
+transaction of the change.
 """
 
 from __future__ import annotations
