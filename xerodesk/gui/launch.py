@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 from collections.abc import Sequence
 
 import qasync
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from xerodesk.gui.icons import app_icon
@@ -41,6 +42,7 @@ def run_app(paths: AppPaths, *, db_url: str | None = None, demo: bool = False) -
     asyncio.set_event_loop(loop)
     window = MainWindow(make_controller(), ui_settings(paths))
     window.show()
+    wakeup = close_on_signals(window)
 
     async def main() -> None:
         window.start(db_url=db_url, demo=demo)
@@ -49,8 +51,31 @@ def run_app(paths: AppPaths, *, db_url: str | None = None, demo: bool = False) -
 
     with loop:
         loop.run_until_complete(main())
+    wakeup.stop()
     dispose(window)
     return 0
+
+
+def close_on_signals(window: MainWindow) -> QTimer:
+    """SIGTERM or SIGINT (a logout, a service manager, Ctrl+C) closes the window as
+    its close button does: the pass in hand stops at a page boundary, the runner
+    process ends and the window's place is remembered.
+
+    Python runs a signal handler only between bytecodes, and an idle Qt event
+    loop waits in C; the returned timer wakes the interpreter a few times a second
+    so the handler runs promptly. Stop it when the window has closed.
+    """
+
+    def close(_signum: int, _frame: object) -> None:
+        QTimer.singleShot(0, window.close)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, close)
+    wakeup = QTimer(window)
+    wakeup.setInterval(250)
+    wakeup.timeout.connect(lambda: None)
+    wakeup.start()
+    return wakeup
 
 
 def dispose(window: MainWindow) -> None:
