@@ -198,7 +198,8 @@ class Databases:
             with admin.connect() as connection:
                 charset = " CHARACTER SET utf8mb4" if kind == "mariadb" else ""
                 connection.execute(text(f"CREATE DATABASE {name}{charset}"))
-                version = str(connection.scalar(text("SELECT version()")))
+                query = "SHOW server_version" if kind == "postgresql" else "SELECT version()"
+                version = str(connection.scalar(text(query)))
         except Exception as error:
             raise BenchmarkError(
                 f"cannot create a {kind} database on the local server "

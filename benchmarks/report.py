@@ -131,6 +131,12 @@ def _load(values: Any) -> str:
     return " ".join(f"{v:.2f}" for v in values) if isinstance(values, list) else "–"
 
 
+def _version(text: Any) -> str:
+    """A server's version without the build details some servers add."""
+    value = str(text or "–").replace("PostgreSQL PostgreSQL", "PostgreSQL")
+    return value.split(" on ", 1)[0]
+
+
 def _commit_of(machine: dict[str, Any]) -> str:
     commit = machine.get("commit") or "–"
     return f"{commit} + uncommitted changes" if machine.get("uncommitted_changes") else commit
@@ -327,6 +333,6 @@ def results_markdown(results: list[dict[str, Any]], notes: str = "") -> str:
             f"| {_label(r)} | {r.get('started_at', '–')} | {_commit_of(m)} "
             f"| {m.get('cpu')} | {m.get('cores')} "
             f"| {m.get('memory_gib')} | {m.get('os')} | {m.get('python')} "
-            f"| {r['database'].get('version')} | {load} |"
+            f"| {_version(r['database'].get('version'))} | {load} |"
         )
     return "\n".join(out) + "\n"
