@@ -25,6 +25,7 @@ from xerodesk.engine.pull import PageOutcome, WriteContext
 from xerodesk.engine.steps.common import (
     write_mapped_page,
 )
+from xerodesk.engine.stops import report_stops
 from xerodesk.mapping.contacts import (
     XERO_OWNED_COMPANY_COLUMNS,
     XERO_OWNED_CONTACT_COLUMNS,
@@ -191,6 +192,7 @@ def write_contacts(
     ]
     write_audit(connection, [*created, *judged.audit], run_id)
     raise_findings(connection, judged.findings, run_id)
+    report_stops(connection, judged.audit, run_id)
     return Counts(
         created=len(new), updated=len(todo) - len(new), unchanged=len(records) - len(todo)
     )
