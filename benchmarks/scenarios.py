@@ -110,9 +110,14 @@ def last_run_entities(url: str) -> dict[str, dict[str, int]]:
 
 
 def full_sync(context: Context, database: Database, minimum: Minimum) -> dict[str, Any]:
-    """A first full sync into an empty database, limits off."""
+    """The first sync into an empty database (it reads everything), limits off.
+
+    A plain ``xerodesk sync``, as after installing: ``--full`` would ask for a
+    full resync, which also runs the reconciliation sweep of what is already
+    in the CRM.
+    """
     before = table_counts(database.url, CRM_TABLES)
-    _, figures = sync(context, database, "full", full=True)
+    _, figures = sync(context, database, "full")
     after = table_counts(database.url, CRM_TABLES)
     state = table_counts(database.url, STATE_TABLES)
     written = {t: after[t] - before[t] for t in CRM_TABLES if after[t] != before[t]}
@@ -177,7 +182,7 @@ def real_limits(
     sandbox.control("POST", "/limits", {"mode": "real"})
     sandbox.control("POST", "/clock", {"scale": scale})
     try:
-        _, figures = sync(context, database, "real-limits", full=True, time_scale=scale)
+        _, figures = sync(context, database, "real-limits", time_scale=scale)
     finally:
         sandbox.control("POST", "/clock", {"scale": 1.0})
         sandbox.control("POST", "/limits", {"mode": "off"})
