@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from tests.engine.push_support import crm_customer
 from tests.support import orgs
 from tests.support.sandbox import RunningSandbox, start_sandbox
-from tests.support.sync import CLIENT_ENV, snapshot_tables, sync_pass
+from tests.support.sync import CLIENT_ENV, snapshot_tables, sync_pass, table_rows
 from xerodesk import app
 from xerodesk.engine.dryrun import DryRunReport
 from xerodesk.engine.passes import PassReport
@@ -122,6 +122,15 @@ def test_dry_run_reports_the_pushes_without_sending_them(
         app.run_sync_pass(app.SyncSettings(db_url=db_url, xero_url=sandbox.base_url))
     )
     assert sum(push.sent for push in outcome.pushes) == 1
+    # The push's calls count in the pass's run, under the entity "push".
+    run = next(r for r in table_rows(db_engine, "xd_run") if r["id"] == outcome.report.run_id)
+    pushed = [
+        r["calls"]
+        for r in table_rows(db_engine, "xd_run_entity")
+        if r["run_id"] == run["id"] and r["entity"] == "push"
+    ]
+    assert pushed and pushed[0] >= 1
+    assert run["calls_used"] == outcome.report.calls + pushed[0]
     names = [c["Name"] for c in sandbox.state.org.export()["Contacts"]]
     assert "Brand New Customer Ltd" in names
 
