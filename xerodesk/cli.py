@@ -520,6 +520,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("xerodesk: interrupted", file=sys.stderr)
         return 130
     except Exception as error:  # the last line of defence: one line, details in the log
+        from xerodesk.store.database import connection_lost
+
+        lost = connection_lost(error)
+        if lost is not None:
+            log.warning("database connection lost", exc_info=True, extra=FILE_ONLY)
+            _report(str(lost), debug)
+            return exit_status(lost)
         log.exception("unexpected error", extra=FILE_ONLY)
         _report(f"unexpected error: {type(error).__name__}: {error} (details in the log)", debug)
         return EXIT_REVIEW

@@ -105,6 +105,17 @@ def check_connection(engine: Engine) -> None:
         ) from None
 
 
+def connection_lost(error: BaseException) -> DatabaseUnreachableError | None:
+    """What to report when ``error`` is the database going away mid-work (a network
+    cut, a server restart, the session killed by an administrator); None otherwise."""
+    if not isinstance(error, DBAPIError):
+        return None
+    if not (error.connection_invalidated or isinstance(error, OperationalError)):
+        return None
+    reason = _first_line(error.orig) if error.orig is not None else "no answer"
+    return DatabaseUnreachableError(f"lost the connection to the database: {reason}")
+
+
 def _first_line(error: object) -> str:
     text_ = str(error).strip().splitlines()
     return text_[0] if text_ else type(error).__name__
