@@ -81,6 +81,7 @@ class RunnerHost:
     def __init__(self, out: IO[str]) -> None:
         self.out = out
         self.task: asyncio.Task[None] | None = None
+        self.pusher: OutboxPusher | None = None
         self.lock: RunnerLock | None = None
         self._beat: asyncio.Task[None] | None = None
 
@@ -153,6 +154,8 @@ class RunnerHost:
                     self.task = asyncio.ensure_future(self._pass(client, db, command))
                 elif command.get("cmd") == "stop" and self.task is not None:
                     self.task.cancel()
+                elif command.get("cmd") == "push" and self.pusher is not None:
+                    self.pusher.wake()  # a review action queued something: look now
                 elif command.get("cmd") == "quit":
                     break
         finally:
@@ -205,7 +208,7 @@ class RunnerHost:
             self.emit({"event": "usage", "usage": _usage(client)})
 
     async def _push_between_passes(self, client: XeroClient, db: DbWorker) -> None:
-        pusher = OutboxPusher(client, db, self._progress)
+        pusher = self.pusher = OutboxPusher(client, db, self._progress)
         try:
             while True:
                 await asyncio.sleep(PUSH_POLL_SECONDS)

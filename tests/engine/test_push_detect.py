@@ -229,6 +229,13 @@ def test_the_watch_goes_on_after_a_failing_callback(db_engine: Engine) -> None:
     assert [c.customers for c in calls] == [1, 1]
 
 
+def _notify(engine: Engine) -> None:
+    from xerodesk.engine.push.watch import notify_pushers
+
+    with engine.begin() as connection:
+        notify_pushers(connection)
+
+
 @pytest.mark.parametrize("db_kind", ["postgresql", "sqlite"], indirect=True)
 def test_the_service_pusher_listens_on_postgresql_and_polls_elsewhere(
     db_engine: Engine, sandbox: RunningSandbox
@@ -258,6 +265,16 @@ def test_the_service_pusher_listens_on_postgresql_and_polls_elsewhere(
                     noticed = True
                     break
                 await asyncio.sleep(0.05)
+            await pusher.push()
+            # a review action elsewhere queues a push: its commit wakes the pusher
+            looks = pusher.looks
+            await asyncio.to_thread(_notify, db_engine)
+            for _ in range(100):
+                await pusher.pending()
+                if pusher.looks > looks:
+                    break
+                await asyncio.sleep(0.05)
+            assert pusher.looks > looks
             return idle_looks, noticed, pusher.listening
         finally:
             await pusher.close()

@@ -324,6 +324,8 @@ class SyncController:
             return perform(connection, item, action)
 
         done = await self._worker().write(act)
+        if self._runner is not None:
+            self._runner.send({"cmd": "push"})  # anything the action queued goes at once
         self._tell(Change.REVIEW, item_id)
         return done
 

@@ -82,6 +82,7 @@ class OutboxPusher:
 
     async def pending(self) -> bool:
         await self._ensure_listener()
+        told = self._told.is_set()
         if self._should_look():
             self._told.clear()
             self._last_look = asyncio.get_running_loop().time()
@@ -98,7 +99,7 @@ class OutboxPusher:
             if await self.db.read(has_send_requests):
                 return True
         waited = asyncio.get_running_loop().time() - self._last_push
-        if waited < self.retry_every.total_seconds():
+        if waited < self.retry_every.total_seconds() and not told:
             return False
         return bool(await self.db.read(load_due, utcnow())) or await self.db.read(has_send_requests)
 

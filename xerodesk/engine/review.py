@@ -30,6 +30,7 @@ from xerodesk.engine.push.actions import (
     release_quote_in,
     retry_push_in,
 )
+from xerodesk.engine.push.watch import notify_pushers
 from xerodesk.engine.resolve import (
     FINDING_KINDS,
     keep_xero_in,
@@ -194,10 +195,12 @@ def perform(connection: Connection, item: ReviewRow, name: str) -> str:
     if reason is not None:
         raise ConfigurationError(f"Cannot {ACTION_TEXT.get(name, (name, ''))[0].lower()}: {reason}")
     if item.kind in FINDING_KINDS or name == SEND_CRM:
+        notify_pushers(connection)
         return _perform_finding(connection, item, name)
     if name in _CLOSING:
         close_item(connection, item.id, _CLOSING[name])
         return _CLOSING[name]
+    notify_pushers(connection)
     _needs, action = _PUSH[name]
     if not action(connection, item):
         close_item(connection, item.id, "nothing_to_do")  # the push was done meanwhile

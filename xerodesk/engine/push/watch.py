@@ -18,17 +18,25 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.push.detect import detect_pushes
 from xerodesk.engine.push.model import NOTIFY_CHANNEL, Detected
 
-__all__ = ["Detector", "OnFound", "PgListener", "watch_for_pushes"]
+__all__ = ["Detector", "OnFound", "PgListener", "notify_pushers", "watch_for_pushes"]
 
 log = logging.getLogger(__name__)
 
 OnFound = Callable[[Detected], Awaitable[None]]
+
+
+def notify_pushers(connection: Connection) -> None:
+    """Wake every listening runner when this transaction commits (PostgreSQL only;
+    elsewhere runners poll): something was queued for Xero, e.g. by a review action."""
+    if connection.dialect.name == "postgresql":
+        wake = text("SELECT pg_notify(:channel, 'queued')")
+        connection.execute(wake, {"channel": NOTIFY_CHANNEL})
 
 
 class PgListener:
