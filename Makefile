@@ -2,7 +2,7 @@
 # `make test` runs every check. Both set up everything they need.
 UV := scripts/uv
 
-.PHONY: sync test lint demo demo-app bundle wheel-check bench
+.PHONY: sync test lint demo demo-app bundle wheel-check bench reliability
 
 sync:
 	$(UV) sync --locked
@@ -40,3 +40,13 @@ bundle:
 # The wheel installed into a new environment runs `xerodesk --version` and `demo --headless`.
 wheel-check:
 	scripts/check-wheel
+
+# The reliability suite at full size (make test runs it small): fault soak,
+# crash trials, database faults, hostile input, secrets, concurrency. Writes
+# its figures under reliability/results and prints them.
+reliability: sync
+	scripts/ensure-databases
+	rm -rf reliability/results
+	XERODESK_RELIABILITY_SIZE=medium XERODESK_RELIABILITY_RESULTS=reliability/results \
+		$(UV) run pytest tests/reliability -p no:cacheprovider -rA
+	$(UV) run python -m tests.reliability.report reliability/results
