@@ -164,8 +164,7 @@ def test_database_faults_mid_pass_end_cleanly_and_converge(
         assert not outcome["traceback"], outcome
         assert outcome["exit_status"] in (0, 1, 3), outcome
         if outcome["exit_status"] == 3:
-            assert outcome["stderr_lines"] <= 2 and outcome["error"].startswith("xerodesk:"), (
-                outcome
-            )
+            # the error is the last line (the progress display writes above it)
+            assert outcome["error"].startswith("xerodesk: lost the connection"), outcome
     assert sum(o["landed_mid_pass"] for o in outcomes) >= len(outcomes) // 2
     assert divergences == {}
