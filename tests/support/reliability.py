@@ -79,14 +79,14 @@ SCALES = {
     "small": Scale(
         name="small",
         org="small",
-        crash_trials_per_phase=3,
+        crash_trials_per_phase=2,
         crash_kinds=("sqlite",),
         crm_batch=8,
         soak_kinds=("sqlite",),
         fault_rate=0.03,
         db_fault_rounds=1,
         hypothesis_examples=40,
-        concurrency_seconds=30.0,
+        concurrency_seconds=20.0,
         concurrency_kinds=("postgresql",),
     ),
     "medium": Scale(
