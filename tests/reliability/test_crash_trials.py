@@ -50,6 +50,9 @@ from tests.support.sandbox import RunningSandbox, start_sandbox
 from xerodesk.store.database import open_engine
 from xerodesk.store.xd_models import OutboxItem, SyncRun, SyncRunEntity
 
+#: these run real processes and whole syncs: longer than the suite-wide timeout
+pytestmark = pytest.mark.timeout(3600)
+
 SCALE = scale()
 TRIALS = SCALE.crash_trials_per_phase
 SEED = 4242

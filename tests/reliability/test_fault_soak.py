@@ -48,6 +48,9 @@ from xerodesk.xero.identity import TokenEndpoint
 from xerodesk.xero.retry import RetryPolicy
 from xerodesk.xero.tokens import ClientCredentialsTokens
 
+#: these run real processes and whole syncs: longer than the suite-wide timeout
+pytestmark = pytest.mark.timeout(3600)
+
 SCALE = scale()
 SEED = 20261125
 #: the client gives up on a call after this many seconds; held calls last longer
