@@ -14,17 +14,12 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from xerodesk import __version__
-from xerodesk.errors import ConfigurationError, NotBuiltYetError, XerodeskError, exit_status
+from xerodesk import __version__, cli_text
+from xerodesk.errors import ConfigurationError, XerodeskError, exit_status
 from xerodesk.logsetup import FILE_ONLY, redact
 
 if TYPE_CHECKING:
     from xerodesk import app as app_module
-    from xerodesk.engine.budget import CallPlan
-    from xerodesk.engine.dryrun import DryRunReport
-    from xerodesk.engine.passes import PassReport
-    from xerodesk.engine.sweep import SweepResult
-    from xerodesk.store.audit import AuditRecord
 
 log = logging.getLogger("xerodesk.cli")
 
@@ -225,38 +220,9 @@ def _cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(status.to_json(), indent=2))
         return EXIT_OK
-    print(_status_text(status.snapshot.to_json()))
-    print(_calls_text(status.plan))
+    print(cli_text.status_text(status.snapshot.to_json()))
+    print(cli_text.calls_text(status.plan))
     return EXIT_OK
-
-
-def _calls_text(plan: CallPlan) -> str:
-    usage = plan.usage
-    xero = (
-        f"; Xero last said {usage.xero_remaining} left" if usage.xero_remaining is not None else ""
-    )
-    lines = [
-        f"Xero calls today: {usage.used} used of {usage.daily_budget}{xero}; "
-        f"{usage.calls_left} left",
-        f"Next pass: about {plan.total} calls",
-    ]
-    for step in plan.steps:
-        note = "" if step.fits else "  (not today: resumes on the next day's calls)"
-        lines.append(f"  {step.name:<18} {step.kind:<12} {step.calls:>6}{note}")
-    return "\n".join(lines)
-
-
-def _status_text(data: dict[str, object]) -> str:
-    lines = ["Entity               Modified since"]
-    for cursor in data["cursors"]:  # type: ignore[attr-defined]
-        lines.append(f"{cursor['entity']:<20} {cursor['modified_since'] or 'never'}")
-    if len(lines) == 1:
-        lines.append("(no sync has run yet)")
-    outbox = data["outbox"] or {}
-    review = data["open_review"] or {}
-    lines.append(f"Outbox: {json.dumps(outbox)}")
-    lines.append(f"Open review items: {json.dumps(review)}")
-    return "\n".join(lines)
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
@@ -279,34 +245,8 @@ def _cmd_history(args: argparse.Namespace) -> int:
     elif not entries:
         print(f"no changes recorded for {args.record}")
     else:
-        print(_history_text(entries))
+        print(cli_text.history_text(entries))
     return EXIT_OK
-
-
-def _history_text(entries: Sequence[AuditRecord]) -> str:
-    """The entries as a table: when, side, record, field, old -> new, run, correlation."""
-
-    def cut(value: str | None, width: int = 40) -> str:
-        text = "(empty)" if value is None else value.replace("\n", " ")
-        return text if len(text) <= width else text[: width - 1] + "…"
-
-    rows = [("When (UTC)", "Side", "Record", "Field", "Change", "Run", "Xero correlation id")]
-    for e in entries:
-        record = f"{e.record_table}:{e.record_id}" if e.record_id is not None else e.record_table
-        change = (
-            cut(e.new_value)
-            if e.field in ("created", "linked")
-            else (f"{cut(e.old_value)} -> {cut(e.new_value)}")
-        )
-        when = e.changed_at.strftime("%Y-%m-%d %H:%M:%S")
-        run = str(e.run_id) if e.run_id is not None else ""
-        rows.append((when, e.side, record, e.field, change, run, e.correlation_id or ""))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip()
-        + ("  " + row[-1] if row[-1] else "")
-        for row in rows
-    )
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
@@ -356,7 +296,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     )
     if args.dry_run:
         dry = asyncio.run(app.run_dry_run(settings))
-        print(_dry_run_summary(dry))
+        print(cli_text.dry_run_summary(dry))
         if dry.report.outcome == "day_limit":
             print(f"xerodesk: {dry.report.message}", file=sys.stderr)
             return EXIT_UNREACHABLE
@@ -367,7 +307,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
     outcome = asyncio.run(app.run_sync_pass(settings, TerminalProgress()))
     report = outcome.report
-    print(_pass_summary(report))
+    print(cli_text.pass_summary(report))
     sent = sum(p.sent for p in outcome.pushes)
     failed = sum(p.failed for p in outcome.pushes)
     blocked = sum(p.blocked for p in outcome.pushes)
@@ -412,52 +352,6 @@ def _time_scale() -> float:
     return scale
 
 
-def _pass_summary(report: PassReport) -> str:
-    lines = [
-        f"{'Entity':<18}{'Created':>9}{'Updated':>9}{'Unchanged':>11}{'Skipped':>9}{'Pages':>7}"
-    ]
-    for name, result in report.entities.items():
-        c = result.counts
-        lines.append(
-            f"{name:<18}{c.created:>9}{c.updated:>9}{c.unchanged:>11}{c.skipped:>9}{result.pages:>7}"
-        )
-    if report.sweep is not None:
-        lines.append(_sweep_line(report.sweep))
-    lines.append(f"Run {report.run_id}: {report.outcome}, {report.calls} Xero calls")
-    if report.new_review_items:
-        lines.append(f"{report.new_review_items} new item(s) to review: see 'xerodesk status'")
-    return "\n".join(lines)
-
-
-def _sweep_line(sweep: SweepResult) -> str:
-    closed = ", ".join(f"{n} {e}" for e, n in sweep.documents_closed.items()) or "none"
-    return (
-        f"Sweep ({sweep.calls} calls): {sweep.items_deleted} product(s) deleted in Xero, "
-        f"documents newly deleted or voided: {closed}, {sweep.merged} merged contact(s)"
-    )
-
-
-def _dry_run_summary(dry: DryRunReport) -> str:
-    """What a pass would do, on each side; the dry run itself wrote nothing."""
-    report = dry.report
-    lines = [
-        "Dry run: nothing was written to the database or sent to Xero.",
-        "In the CRM, a pass would:",
-        f"{'Entity':<18}{'Create':>9}{'Update':>9}{'Unchanged':>11}{'Skip':>9}",
-    ]
-    for name, result in report.entities.items():
-        c = result.counts
-        lines.append(f"{name:<18}{c.created:>9}{c.updated:>9}{c.unchanged:>11}{c.skipped:>9}")
-    if report.sweep is not None:
-        lines.append(_sweep_line(report.sweep))
-    pushes = ", ".join(f"{n} {kind}(s)" for kind, n in sorted(dry.pushes.items())) or "nothing"
-    lines.append(f"To Xero, a pass would push: {pushes}")
-    if report.new_review_items:
-        lines.append(f"It would raise {report.new_review_items} review item(s)")
-    lines.append(f"The dry run read Xero with {dry.calls} call(s) ({report.outcome})")
-    return "\n".join(lines)
-
-
 def _cmd_demo(args: argparse.Namespace) -> int:
     import asyncio
 
@@ -472,15 +366,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print("Starting the Xero sandbox with a demo organisation…", flush=True)
     url, report = asyncio.run(app.run_demo_pass(paths, TerminalProgress()))
     print(f"Demo CRM database: {url}")
-    print(_pass_summary(report))
+    print(cli_text.pass_summary(report))
     return EXIT_REVIEW if report.new_review_items else EXIT_OK
-
-
-def _not_built(what: str) -> Handler:
-    def handler(_args: argparse.Namespace) -> int:
-        raise NotBuiltYetError(f"{what} is not built yet")
-
-    return handler
 
 
 def _cmd_gui(args: argparse.Namespace) -> int:

@@ -19,10 +19,6 @@ class ConfigurationError(XerodeskError):
     exit_status = 2
 
 
-class NotBuiltYetError(ConfigurationError):
-    """A command of the contract that this version does not implement yet."""
-
-
 class UnreachableError(XerodeskError):
     """Xero or the database could not be reached (exit 3); retrying later may work."""
 
