@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, insert
 
 from xerodesk.engine.review import close_item
+from xerodesk.store.mapping_views import mapping_count, mapping_page
 from xerodesk.store.models import Product, PurchaseLedger, SalesLedger, VatCode
 from xerodesk.store.state import ReviewRequest, add_run_counts, finish_run, raise_review, start_run
 from xerodesk.store.views import (
@@ -14,8 +15,6 @@ from xerodesk.store.views import (
     entity_status,
     list_review,
     list_runs,
-    mapping_count,
-    mapping_page,
     review_kinds,
     run_detail,
     stopped_customers,

@@ -18,200 +18,55 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, Engine
 
-from xerodesk.domain.sync import PULL_ORDER, Counts, EntityKind, Phase
+from xerodesk.domain.sync import PULL_ORDER, EntityKind, Phase
+from xerodesk.engine.control_types import (
+    CallUsage,
+    Change,
+    ConnectionInfo,
+    DatabaseInfo,
+    EntityProgress,
+    Listener,
+    Message,
+    PassSummary,
+    Runner,
+    XeroTarget,
+    _counts,
+    check_database,
+    open_migrated,
+)
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.review import perform
 from xerodesk.errors import AuthenticationError, ConfigurationError
-from xerodesk.store import migrate
-from xerodesk.store.database import display_url, open_engine
-from xerodesk.store.options import OPTIONS, Options, OptionSpec, seed_defaults, set_option
+from xerodesk.store.database import display_url
+from xerodesk.store.options import OPTIONS, Options, OptionSpec, set_option
 from xerodesk.store.types import utcnow
 from xerodesk.store.views import review_item
+
+__all__ = [
+    "CallUsage",
+    "Change",
+    "ConnectionInfo",
+    "DatabaseInfo",
+    "EntityProgress",
+    "Listener",
+    "Message",
+    "PassSummary",
+    "Runner",
+    "SyncController",
+    "XeroTarget",
+    "check_database",
+    "open_migrated",
+]
 
 log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-
-class Change(StrEnum):
-    """What a listener is told has changed (the payload is the new value, if any)."""
-
-    DATABASE = "database"
-    CONNECTION = "connection"
-    PROGRESS = "progress"
-    USAGE = "usage"
-    RUNNING = "running"
-    PASS_FINISHED = "pass_finished"
-    PUSHED = "pushed"
-    SCHEDULE = "schedule"
-    REVIEW = "review"
-    OPTIONS = "options"
-    SIGN_IN_NEEDED = "sign_in_needed"
-    PROBLEM = "problem"
-
-
-Listener = Callable[[Change, object], None]
-Message = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class XeroTarget:
-    """Which Xero to sync with: an API root (None: Xero itself) and how to sign in.
-
-    With ``client_id`` and ``client_secret``, a custom connection (e.g. a
-    server's); otherwise the keyring's sign-in of ``tenant_id`` (or the
-    default organisation). ``demo_size`` makes the runner serve the demo
-    company itself and connect to it.
-    """
-
-    label: str
-    xero_url: str | None = None
-    tenant_id: str | None = None
-    client_id: str | None = None
-    client_secret: str | None = field(default=None, repr=False)
-    time_scale: float = 1.0
-    #: serve a generated sandbox organisation of this size (the demo company)
-    demo_size: str | None = None
-
-    @property
-    def demo(self) -> bool:
-        return self.demo_size is not None
-
-    def to_message(self) -> Message:
-        return {
-            "demo_size": self.demo_size,
-            "xero_url": self.xero_url,
-            "tenant_id": self.tenant_id,
-            "client_id": self.client_id,
-            "client_secret": self.client_secret,
-            "time_scale": self.time_scale,
-        }
-
-
-class Runner(Protocol):
-    """Where passes run; messages come back through ``on_message`` on the loop."""
-
-    async def start(
-        self, db_url: str, target: XeroTarget, on_message: Callable[[Message], None]
-    ) -> Message:
-        """Start and connect; the ``ready`` message, or raise with the reason."""
-        ...
-
-    def send(self, command: Message) -> None: ...
-
-    async def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class DatabaseInfo:
-    url: str
-    shown: str
-    dialect: str
-
-
-@dataclass(frozen=True)
-class ConnectionInfo:
-    label: str
-    tenant_id: str
-    organisation: str
-    demo: bool
-
-
-@dataclass
-class EntityProgress:
-    """Where one entity stands in the pass in hand (the live half of the status tab)."""
-
-    entity: str
-    phase: Phase = Phase.WAITING
-    #: part of the pass in hand (or of the last one)
-    included: bool = True
-    counts: Counts = field(default_factory=Counts)
-    expected: int | None = None
-    pages: int = 0
-    calls: int = 0
-    message: str | None = None
-
-    @property
-    def fraction(self) -> float | None:
-        if self.phase is Phase.DONE:
-            return 1.0
-        if not self.expected:
-            return None
-        return min(1.0, self.counts.done / self.expected)
-
-
-@dataclass(frozen=True)
-class CallUsage:
-    """The call gauges: what the limits allow and what is left."""
-
-    taken_at: datetime
-    calls: int
-    calls_last_minute: int
-    minute_limit: int
-    minute_remaining: int | None
-    daily_limit: int
-    remaining_today: int
-
-    @property
-    def used_today(self) -> int:
-        return max(0, self.daily_limit - self.remaining_today)
-
-
-@dataclass(frozen=True)
-class PassSummary:
-    outcome: str
-    message: str | None
-    run_id: int | None
-    calls: int
-    new_review_items: int
-    full: bool
-    only: tuple[str, ...]
-    counts: dict[str, Counts]
-    finished_at: datetime
-    #: records sent to Xero, refused and held back, before and after the pull
-    pushes: dict[str, int] = field(default_factory=dict)
-
-
-def _counts(data: Mapping[str, Any]) -> Counts:
-    return Counts(
-        *(int(data.get(k, 0)) for k in ("created", "updated", "unchanged", "skipped", "errors"))
-    )
-
-
-def open_migrated(url: str) -> Engine:
-    """An engine on ``url``, migrated to the current schema with every option seeded."""
-    engine = open_engine(url)
-    try:
-        if migrate.current_revision(engine) != migrate.head_revision():
-            migrate.upgrade(engine)
-        with engine.begin() as connection:
-            seed_defaults(connection)
-    except BaseException:
-        engine.dispose()
-        raise
-    return engine
-
-
-def check_database(url: str) -> str:
-    """Prove the database answers; says whether its schema is current (no changes made)."""
-    engine = open_engine(url)
-    try:
-        current = migrate.current_revision(engine)
-    finally:
-        engine.dispose()
-    if current is None:
-        return f"Connected to {display_url(url)}. It is empty: opening it creates the CRM tables."
-    if current != migrate.head_revision():
-        return f"Connected to {display_url(url)}. Opening it upgrades its schema."
-    return f"Connected to {display_url(url)}. The schema is up to date."
 
 
 class SyncController:

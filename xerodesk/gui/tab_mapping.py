@@ -25,7 +25,7 @@ from xerodesk.gui.history import HistoryDialog
 from xerodesk.gui.models import Column, PagedModel
 from xerodesk.gui.ops import Ops
 from xerodesk.gui.text import entity_name, number, stamp
-from xerodesk.store.views import MappingRow, mapping_count, mapping_page
+from xerodesk.store.mapping_views import MappingRow, mapping_count, mapping_page
 
 COLUMNS: tuple[Column[MappingRow], ...] = (
     Column("Xero id", lambda r: r.xero_id),

@@ -1,10 +1,9 @@
 """Read queries for the desktop app's tabs, returning plain dataclasses.
 
 Each function takes a Connection and runs on the engine's database worker;
-nothing here holds a row or a session after it returns. Large lists page:
-the mapping tables by offset over a narrow id scan (a "deferred join", so a
-page deep in 100,000 links costs an index walk, not 100,000 joins), the run
-log and the review queue by limit and offset.
+nothing here holds a row or a session after it returns. The run log and the
+review queue page by limit and offset; the mapping tables' queries are in
+``mapping_views``.
 """
 
 from __future__ import annotations
@@ -18,26 +17,16 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
-    String,
-    and_,
     case,
-    cast,
     func,
-    literal,
     or_,
     select,
 )
 
+from xerodesk.store.mapping_views import escape_like
 from xerodesk.store.models import (
-    Currency,
-    Product,
-    PurchaseLedger,
-    PurchaseOrderHeader,
     Quote,
     SalesLedger,
-    SalesOrderHeader,
-    SalesTransaction,
-    VatCode,
 )
 from xerodesk.store.xd_models import (
     AuditEntry,
@@ -142,18 +131,6 @@ class StoppedCustomer:
     balance_outstanding: Decimal | None
     open_quotes: list[str] = field(default_factory=list)
     blocked_quotes: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class MappingRow:
-    link_id: int
-    entity: str
-    xero_id: str
-    crm_table: str
-    crm_id: int
-    label: str
-    synced_at: datetime | None
-    xero_updated_at: datetime | None
 
 
 # --- sync status -------------------------------------------------------------
@@ -308,7 +285,7 @@ def _review_conditions(wanted: ReviewFilter) -> list[ColumnElement[bool]]:
         conditions.append(ReviewItem.kind == wanted.kind)
     text = wanted.text.strip().lower()
     if text:
-        pattern = f"%{_escape_like(text)}%"
+        pattern = f"%{escape_like(text)}%"
         conditions.append(
             or_(
                 func.lower(ReviewItem.title).like(pattern, escape="\\"),
@@ -389,123 +366,4 @@ def stopped_customers(connection: Connection, limit: int = 500) -> list[StoppedC
             blocked.get(row.id, []),
         )
         for row in ledgers
-    ]
-
-
-# --- mapping tables ----------------------------------------------------------
-
-
-def _text(column: Any) -> ColumnElement[str]:
-    return func.coalesce(cast(column, String), literal(""))
-
-
-def _joined(*columns: Any) -> ColumnElement[str]:
-    joined: ColumnElement[str] = _text(columns[0])
-    for column in columns[1:]:
-        joined = joined + literal(" ") + _text(column)
-    return func.trim(joined)
-
-
-#: how a person knows a CRM row of each table a link can point at
-_LABELS: dict[str, tuple[Any, ColumnElement[str]]] = {
-    "sales_ledger": (SalesLedger, _text(SalesLedger.name)),
-    "purchase_ledger": (PurchaseLedger, _text(PurchaseLedger.name)),
-    "product": (Product, _joined(Product.product_item_id, Product.description)),
-    "sales_order_header": (SalesOrderHeader, _text(SalesOrderHeader.order_number)),
-    "quote": (Quote, _text(Quote.quote_number)),
-    "sales_transaction": (SalesTransaction, _text(SalesTransaction.document_number)),
-    "purchase_order_header": (PurchaseOrderHeader, _text(PurchaseOrderHeader.order_number)),
-    "vat_code": (VatCode, _joined(VatCode.code, VatCode.name)),
-    "currency": (Currency, _joined(Currency.code, Currency.description)),
-}
-
-#: the CRM tables each pulled entity links to
-ENTITY_TABLES: dict[str, tuple[str, ...]] = {
-    "tax_rates": ("vat_code",),
-    "currencies": ("currency",),
-    "contacts": ("sales_ledger", "purchase_ledger"),
-    "items": ("product",),
-    "invoices": ("sales_order_header", "quote"),
-    "credit_notes": ("sales_transaction",),
-    "purchase_orders": ("purchase_order_header",),
-}
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _label_query(entity: str, columns: list[Any]) -> tuple[Select[Any], ColumnElement[str]]:
-    """``columns`` over the links of ``entity``, joined to their CRM rows, and the label."""
-    tables = ENTITY_TABLES.get(entity, tuple(_LABELS))
-    query = select(*columns).select_from(RecordLink)
-    labels: list[ColumnElement[str]] = []
-    for name in tables:
-        model, label = _LABELS[name]
-        query = query.outerjoin(
-            model, and_(RecordLink.crm_table == name, model.id == RecordLink.crm_id)
-        )
-        labels.append(case((RecordLink.crm_table == name, label)))
-    combined = func.coalesce(*labels, literal("")) if len(labels) > 1 else labels[0]
-    return query, combined
-
-
-def _search(label: ColumnElement[str], text: str) -> ColumnElement[bool]:
-    pattern = f"%{_escape_like(text.strip().lower())}%"
-    return or_(
-        func.lower(RecordLink.xero_id).like(pattern, escape="\\"),
-        func.lower(label).like(pattern, escape="\\"),
-    )
-
-
-def mapping_count(connection: Connection, entity: str, text: str = "") -> int:
-    """How many links of ``entity`` match ``text`` (Xero id or the CRM record's name)."""
-    if not text.strip():
-        query = select(func.count()).select_from(RecordLink).where(RecordLink.entity == entity)
-        return int(connection.scalar(query) or 0)
-    query, label = _label_query(entity, [func.count()])
-    query = query.where(RecordLink.entity == entity, _search(label, text))
-    return int(connection.scalar(query) or 0)
-
-
-def mapping_page(
-    connection: Connection, entity: str, offset: int, limit: int, text: str = ""
-) -> list[MappingRow]:
-    """Rows ``offset`` to ``offset + limit`` of ``entity``'s links, in link order."""
-    columns = [
-        RecordLink.id,
-        RecordLink.entity,
-        RecordLink.xero_id,
-        RecordLink.crm_table,
-        RecordLink.crm_id,
-        RecordLink.synced_at,
-        RecordLink.xero_updated_at,
-    ]
-    query, label = _label_query(entity, columns)
-    query = query.add_columns(label.label("label")).where(RecordLink.entity == entity)
-    if text.strip():
-        query = query.where(_search(label, text)).order_by(RecordLink.id)
-        query = query.limit(limit).offset(offset)
-    else:
-        page = (
-            select(RecordLink.id.label("id"))
-            .where(RecordLink.entity == entity)
-            .order_by(RecordLink.id)
-            .limit(limit)
-            .offset(offset)
-            .subquery("page")
-        )
-        query = query.join(page, page.c.id == RecordLink.id).order_by(RecordLink.id)
-    return [
-        MappingRow(
-            r.id,
-            r.entity,
-            r.xero_id,
-            r.crm_table,
-            r.crm_id,
-            r.label or "",
-            r.synced_at,
-            r.xero_updated_at,
-        )
-        for r in connection.execute(query)
     ]
