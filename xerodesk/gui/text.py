@@ -85,6 +85,22 @@ def home_relative(text: str) -> str:
     return text.replace(home + "/", "~/") if len(home) > 1 else text
 
 
+#: review item kinds in a person's words
+KIND_NAMES: dict[str, str] = {
+    "conflict": "Changed on both sides",
+    "crm_edit": "Changed in the CRM",
+    "customer_on_stop": "Customer on stop",
+    "contact_merged": "Contacts merged in Xero",
+    "malformed_record": "Record not imported",
+    "sanity_guard": "Unexpected sync result",
+    "push_blocked": "Order held back",
+    "push_failed": "Not sent to Xero",
+    "push_duplicate_contact": "Already in Xero",
+    "rates_unavailable": "Exchange rates not read",
+    "rates_missing": "Exchange rate missing",
+}
+
+
 def kind_name(kind: str) -> str:
-    """A review item's kind in words: ``push_blocked`` → ``Push blocked``."""
-    return kind.replace("_", " ").capitalize()
+    """A review item's kind in words: ``crm_edit`` → ``Changed in the CRM``."""
+    return KIND_NAMES.get(kind, kind.replace("_", " ").capitalize())
