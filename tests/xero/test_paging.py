@@ -7,6 +7,9 @@ import contextlib
 import random
 from collections.abc import Callable
 
+import pytest
+
+from xerodesk.errors import XeroRequestError
 from xerodesk.xero.limits import LimitHeaders
 from xerodesk.xero.paging import Page, page_from_body, walk_pages
 
@@ -166,3 +169,31 @@ async def test_pages_after_one_answered_again_are_asked_for_again() -> None:
     assert [p.page for p in pages] == list(range(1, 11))
     assert [r["n"] for p in pages for r in p.records] == list(range(950))
     assert endpoint.asked.count(4) == 2
+
+
+@pytest.mark.parametrize("body", [[1, 2, 3], {"Contacts": "everything"}, {"Items": []}, "Contacts"])
+def test_a_body_that_is_not_a_page_is_refused_not_read_as_empty(body: object) -> None:
+    with pytest.raises(XeroRequestError, match="was not a page of Contacts"):
+        page_from_body(
+            "contacts",
+            "Contacts",
+            body,
+            page=1,
+            page_size=1000,
+            limits=LimitHeaders(),
+            correlation_id=None,
+        )
+
+
+def test_entries_that_are_not_records_are_left_out_and_said_so() -> None:
+    page = page_from_body(
+        "contacts",
+        "Contacts",
+        {"Contacts": [{"ContactID": "a"}, 7, "x"]},
+        page=1,
+        page_size=1000,
+        limits=LimitHeaders(),
+        correlation_id=None,
+    )
+    assert page.records == [{"ContactID": "a"}]
+    assert page.warnings == ["2 entries of the page were not records"]

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from xerodesk.errors import XeroRequestError
 from xerodesk.mapping.xero_dates import parse_xero_datetime
 from xerodesk.xero.limits import LimitHeaders
 
@@ -107,16 +108,34 @@ def page_from_body(
     limits: LimitHeaders,
     correlation_id: str | None,
 ) -> Page:
-    """Build a ``Page`` from a response body (``None`` for 304 / empty)."""
+    """Build a ``Page`` from a response body (``None`` for 304 / empty).
+
+    A body that is not a page of ``collection_key`` (a list, an object without
+    the list, the list replaced by something else) is refused with a clear
+    error rather than read as an empty page, which would pass for "nothing
+    changed". Entries of the list that are not records are left out and said
+    so in the page's warnings.
+    """
+    if body is not None and (
+        not isinstance(body, dict) or not isinstance(body.get(collection_key), list)
+    ):
+        shape = type(body).__name__ if not isinstance(body, dict) else "an object without a list"
+        raise XeroRequestError(
+            f"Xero's answer for {collection_key} (page {page}) was not a page of "
+            f"{collection_key} but {shape}; nothing of it was saved",
+            200,
+        )
     data = body if isinstance(body, dict) else {}
-    raw = data.get(collection_key)
-    records = [r for r in raw if isinstance(r, dict)] if isinstance(raw, list) else []
+    raw = data.get(collection_key) or []
+    records = [r for r in raw if isinstance(r, dict)]
     pagination = Pagination.from_body(data)
     warnings = [
         w["Message"]
         for w in data.get("Warnings") or []
         if isinstance(w, dict) and isinstance(w.get("Message"), str)
     ]
+    if len(records) < len(raw):
+        warnings.append(f"{len(raw) - len(records)} entries of the page were not records")
     stamp = data.get("DateTimeUTC")
     return Page(
         entity=entity,
