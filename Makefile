@@ -13,11 +13,13 @@ lint: sync
 	$(UV) run mypy
 	$(UV) run lint-imports
 
-# The desktop app's tests run in a process of their own, so that no Qt object
-# they leave behind meets the event processing pytest-qt does after later tests.
+# Most tests wait on subprocesses, servers and the network, so four workers
+# share the two cores well. The desktop app's tests run in a process of their
+# own, so that no Qt object they leave behind meets the event processing
+# pytest-qt does after later tests.
 test: lint
 	scripts/ensure-databases
-	$(UV) run pytest --ignore=tests/gui
+	$(UV) run pytest --ignore=tests/gui -n 4 --dist load
 	$(UV) run pytest tests/gui
 
 demo: sync

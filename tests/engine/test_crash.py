@@ -154,6 +154,7 @@ def _finish(base: str, url: str, home: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # 21 kills and restarts of a real sync, then a final pass
 @pytest.mark.parametrize("kind", CRASH_KINDS)
 def test_kill_9_at_many_moments_converges(
     org_sandbox: RunningSandbox, database_factory: DatabaseFactory, tmp_path: Path, kind: str
