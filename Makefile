@@ -2,7 +2,7 @@
 # `make test` runs every check. Both set up everything they need.
 UV := scripts/uv
 
-.PHONY: sync test lint demo demo-app bundle wheel-check bench reliability
+.PHONY: sync test test-slow lint demo demo-app bundle wheel-check bench reliability
 
 sync:
 	$(UV) sync --locked
@@ -19,8 +19,14 @@ lint: sync
 # pytest-qt does after later tests.
 test: lint
 	scripts/ensure-databases
-	$(UV) run pytest --ignore=tests/gui -n 4 --dist load
+	$(UV) run pytest --ignore=tests/gui -n 4 --dist load -m "not slow"
 	$(UV) run pytest tests/gui
+
+# The long runs: kill -9 trials, the reliability suite at its small size, the
+# 1,000-call backfill, the large generator (about 15 minutes on two cores).
+test-slow: sync
+	scripts/ensure-databases
+	$(UV) run pytest --ignore=tests/gui -n 4 --dist load -m slow
 
 demo: sync
 	$(UV) run xerodesk demo --headless
