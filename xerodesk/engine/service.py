@@ -137,6 +137,7 @@ class SyncService:
             if self.pusher is not None:
                 await self._push_if_pending()
             report = await self.runner.run(PassRequest(trigger="schedule"))
+            self._count(report)  # the pass is done, whatever happens to the pushes after it
             if self.pusher is not None:
                 await self._push_if_pending()
         except DailyLimitReachedError as error:
@@ -146,13 +147,13 @@ class SyncService:
             self.stats.failures += 1
             log.error("sync pass failed: %s", error)
             return self.settings.retry_after_failure.total_seconds()
+        return interval
+
+    def _count(self, report: PassReport) -> None:
         self.stats.passes += 1
         self.stats.reports.append(report)
         if self.on_report is not None:
             self.on_report(report)
-        if report.outcome == "day_limit":
-            return interval
-        return interval
 
     async def _push_if_pending(self) -> None:
         assert self.pusher is not None
