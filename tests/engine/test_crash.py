@@ -24,6 +24,7 @@ from sqlalchemy import Integer, func, select
 from sqlalchemy.exc import DBAPIError
 
 from tests.support.databases import DatabaseFactory
+from tests.support.reliability import TABLES
 from tests.support.sandbox import TEST_CLIENT_ID, TEST_CLIENT_SECRET, RunningSandbox, start_sandbox
 from xerodesk.store import models  # noqa: F401  (register the tables)
 from xerodesk.store.base import Base
@@ -31,22 +32,6 @@ from xerodesk.store.database import open_engine
 from xerodesk.store.xd_models import SyncRun, SyncRunEntity
 
 ORG = "contacts=2100,items=200,invoices=4000,credit_notes=1200,purchase_orders=1100"
-TABLES = (
-    "company",
-    "division",
-    "sales_ledger",
-    "purchase_ledger",
-    "contact",
-    "product",
-    "stock_level",
-    "warehouse",
-    "sales_order_header",
-    "sales_transaction",
-    "purchase_order_header",
-    "purchase_transaction",
-    "vat_code",
-    "currency",
-)
 KILLS_PER_DATABASE = 7
 DATABASES = 3
 CRASH_KINDS = ["sqlite", "postgresql"]
