@@ -12,6 +12,7 @@ from sqlalchemy import Connection, update
 from xerodesk.domain.sync import Counts
 from xerodesk.engine.pull import PageOutcome, WriteContext
 from xerodesk.errors import MalformedRecordError
+from xerodesk.mapping.reader import ID_MAX
 from xerodesk.store.state import ReviewRequest, raise_review
 from xerodesk.store.types import utcnow
 from xerodesk.store.xd_models import ReviewItem
@@ -31,6 +32,23 @@ class MappedPage(Generic[M]):
     ids: list[str] = field(default_factory=list)
 
 
+def storable_id(value: object) -> str | None:
+    """A record's id as a review item can hold it: text of at most ``ID_MAX``
+    characters without NUL or unpaired surrogates (PostgreSQL refuses NUL, and
+    no database takes a surrogate); anything else → None, and the review item
+    names the record by its reason instead (whose text is made printable)."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value or len(value) > ID_MAX or "\x00" in value:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return value
+
+
 def map_page(
     records: Sequence[Mapping[str, Any]],
     mapper: Callable[[Mapping[str, Any]], M],
@@ -39,8 +57,7 @@ def map_page(
     """Map every record; a record that cannot be mapped is set aside, the rest go on."""
     page: MappedPage[M] = MappedPage()
     for record in records:
-        raw_id = record.get(id_field) if isinstance(record, Mapping) else None
-        xero_id = raw_id if isinstance(raw_id, str) else None
+        xero_id = storable_id(record.get(id_field)) if isinstance(record, Mapping) else None
         try:
             page.mapped.append(mapper(record))
         except MalformedRecordError as error:
@@ -61,8 +78,10 @@ def report_malformed(
     failed: Sequence[tuple[str | None, str]],
     run_id: int | None,
 ) -> None:
-    """One review item per record skipped, naming the record and the reason."""
-    for xero_id, reason in failed:
+    """One review item per record skipped, naming the record and the reason. An id
+    no column can hold is left out: the reason names the record, made printable."""
+    for raw_id, reason in failed:
+        xero_id = storable_id(raw_id)
         raise_review(
             connection,
             ReviewRequest(
