@@ -31,6 +31,7 @@ from tests.support.sandbox import RunningSandbox, start_sandbox
 from tests.support.sync import sync_pass
 from xerodesk.domain.sync import EntityKind
 from xerodesk.errors import XerodeskError
+from xerodesk.mapping.reader import _printable
 from xerodesk.sandbox.app import default_api_routes
 from xerodesk.store.database import open_engine
 from xerodesk.store.models import Company
@@ -45,6 +46,7 @@ SQLISH = [
     '"; UPDATE xd_cursor SET resume=NULL; --',
     "1 OR 1=1",
     "%s %% {} \\x00\\n",
+    "\x00 NUL; DROP TABLE company;--",
     "<script>alert('x')</script>",
 ]
 
@@ -169,8 +171,14 @@ def company_names(engine: Engine) -> set[str]:
 
 def reviewed_ids(engine: Engine) -> set[str]:
     with engine.connect() as connection:
-        rows = connection.execute(select(ReviewItem.xero_id, ReviewItem.details)).all()
-    return {str(x) for x, _ in rows if x} | {json.dumps(d) for _, d in rows if d}
+        rows = connection.execute(
+            select(ReviewItem.xero_id, ReviewItem.details, ReviewItem.title)
+        ).all()
+    return (
+        {str(x) for x, _, _ in rows if x}
+        | {json.dumps(d) for _, d, _ in rows if d}
+        | {str(t) for _, _, t in rows}
+    )
 
 
 @pytest.mark.slow
@@ -178,10 +186,20 @@ def test_hostile_and_damaged_contacts_land_or_are_reviewed(
     tampered: tuple[RunningSandbox, Tamper], database_factory: DatabaseFactory
 ) -> None:
     sandbox, tamper = tampered
-    figures = {"examples": 0, "valid": 0, "damaged": 0, "damaged_reviewed": 0, "damaged_landed": 0}
+    figures = {
+        "examples": 0,
+        "valid": 0,
+        "valid_with_nul_reviewed": 0,
+        "damaged": 0,
+        "damaged_reviewed": 0,
+        "damaged_landed": 0,
+    }
 
+    # CI's small size replays the same examples every run (it cannot flake on a
+    # new draw); the full size draws afresh each time
     @settings(
         max_examples=max(5, SCALE.hypothesis_examples // 4),
+        derandomize=SCALE.name == "small",
         deadline=None,
         suppress_health_check=list(HealthCheck),
         database=None,
@@ -196,15 +214,28 @@ def test_hostile_and_damaged_contacts_land_or_are_reviewed(
             report = asyncio.run(sync_pass(sandbox, engine, only=(EntityKind.CONTACTS,)))
             assert report.outcome == "ok", report.message
             stored = company_names(engine)
-            for contact in valid:
-                # verbatim, but for the surrounding white space the mapping trims
-                assert contact["Name"].strip() in stored, f"{contact['Name']!r} did not land"
             reviews = " ".join(reviewed_ids(engine))
+            for contact in valid:
+                name = contact["Name"].strip()
+                if "\x00" in name:
+                    # no CRM column holds a NUL (PostgreSQL refuses it): the record is
+                    # skipped into a review item on every database, never altered
+                    assert name not in stored, f"{name!r} landed"
+                    assert contact["ContactID"] in reviews, f"{name!r} was not reviewed"
+                    figures["valid_with_nul_reviewed"] += 1
+                else:
+                    # verbatim, but for the surrounding white space the mapping trims
+                    assert name in stored, f"{contact['Name']!r} did not land"
             for contact in damaged:
                 name = contact.get("Name")
                 landed = isinstance(name, str) and name.strip() in stored
-                named = str(contact.get("ContactID")) in reviews or (
-                    isinstance(name, str) and name in reviews
+                cid = contact.get("ContactID")
+                named = (
+                    str(cid) in reviews
+                    or (isinstance(name, str) and name in reviews)
+                    # an id no column can hold (NUL, over 64 characters) is named in
+                    # the review item's title, made printable
+                    or (isinstance(cid, str) and _printable(cid)[:59] in reviews)
                 )
                 assert landed or named or not contact.get("ContactID"), contact
                 figures["damaged_landed"] += landed
