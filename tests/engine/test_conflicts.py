@@ -123,7 +123,7 @@ def test_two_sided_edit_is_one_conflict_with_base_crm_and_xero(
         row = review_item(connection, item["id"])
     assert row is not None
     states = {s.name: s for s in action_states(row)}
-    assert list(states) == ["keep_xero", "send_crm", "retry", "dismiss"]
+    assert list(states) == ["keep_xero", "send_crm", "link_other", "retry", "dismiss"]
     assert all(s.enabled for s in states.values()), [s.reason for s in states.values()]
     # another pass with nothing new adds nothing
     run_pass(xero, db_engine)

@@ -169,14 +169,17 @@ class SyncController:
         self._wake.set()
         return saved
 
-    async def review_action(self, item_id: int, action: str) -> str:
-        """Carry out ``action`` on review item ``item_id``; returns the resolution."""
+    async def review_action(self, item_id: int, action: str, target: str | None = None) -> str:
+        """Carry out ``action`` on review item ``item_id``; returns the resolution.
+
+        ``target`` is the value an action needs (``link_other``: the Xero record).
+        """
 
         def act(connection: Connection) -> str:
             item = review_item(connection, item_id)
             if item is None:
                 raise ConfigurationError("That review item no longer exists.")
-            return perform(connection, item, action)
+            return perform(connection, item, action, target)
 
         done = await self._worker().write(act)
         if self._runner is not None:

@@ -38,8 +38,8 @@ CONFLICT = "conflict"
 CRM_EDIT = "crm_edit"
 
 #: the actions each kind offers, in the order shown
-CONFLICT_ACTIONS = ("keep_xero", "send_crm", "retry", "dismiss")
-CRM_EDIT_ACTIONS = ("send_crm", "keep_xero", "retry", "dismiss")
+CONFLICT_ACTIONS = ("keep_xero", "send_crm", "link_other", "retry", "dismiss")
+CRM_EDIT_ACTIONS = ("send_crm", "keep_xero", "link_other", "retry", "dismiss")
 
 _NOUN = {"contacts": "Contact", "items": "Product"}
 
@@ -99,7 +99,8 @@ def _request(finding: Finding, kind: str, fields: dict[str, dict[str, Any]]) -> 
         explanation = (
             f"{noun} {finding.label} was changed on both sides since the last sync. "
             f"{_lines(fields)}. Xero's value was kept in the CRM. Keep it, send the CRM "
-            "value to Xero instead, or dismiss."
+            "value to Xero instead, link the CRM record to another existing Xero record, "
+            "or dismiss."
         )
         actions = CONFLICT_ACTIONS
     else:
@@ -108,8 +109,9 @@ def _request(finding: Finding, kind: str, fields: dict[str, dict[str, Any]]) -> 
             f"{noun} {finding.label} was changed in the CRM, not in Xero, which owns "
             f"{'this field' if len(fields) == 1 else 'these fields'}. {_lines(fields)}. "
             "The CRM value was kept and Xero still has its own. Send the CRM value to "
-            "Xero, keep Xero's value (it goes back into the CRM), or dismiss to leave "
-            "both as they are." + _read_only_note(fields)
+            "Xero, keep Xero's value (it goes back into the CRM), link the CRM record to "
+            "another existing Xero record, or dismiss to leave both as they are."
+            + _read_only_note(fields)
         )
         actions = CRM_EDIT_ACTIONS
     return ReviewRequest(

@@ -8,7 +8,9 @@ that pretends; ``perform`` carries one out in the caller's transaction.
 - Conflicts and CRM edits (``engine.findings``) are acted on by
   ``engine.resolve``: ``keep_xero`` writes Xero's values back into the CRM,
   ``send_crm`` marks the CRM's values to go to Xero with the next push (a
-  real update call, ``engine.send_crm``), ``retry`` looks at the record again
+  real update call, ``engine.send_crm``), ``link_other`` re-points the CRM
+  record at another existing Xero record the person names (read from Xero
+  with the next push, ``engine.relink``), ``retry`` looks at the record again
   at the next sync, ``dismiss`` closes.
 - ``retry``, ``release`` and ``link_existing`` of a push are the push side's
   (``xerodesk.engine.push.actions``): they requeue or link the push in the
@@ -31,6 +33,7 @@ from xerodesk.engine.push.actions import (
     retry_push_in,
 )
 from xerodesk.engine.push.watch import notify_pushers
+from xerodesk.engine.relink import link_unavailable, request_link_in
 from xerodesk.engine.resolve import (
     FINDING_KINDS,
     keep_xero_in,
@@ -48,6 +51,7 @@ RETRY = "retry"
 RELEASE = "release"
 LINK_EXISTING = "link_existing"
 SEND_CRM = "send_crm"
+LINK_OTHER = "link_other"
 
 #: the words on each action's button, and what it does
 ACTION_TEXT: dict[str, tuple[str, str]] = {
@@ -60,7 +64,17 @@ ACTION_TEXT: dict[str, tuple[str, str]] = {
         "Use the Xero record that already exists instead of creating another.",
     ),
     SEND_CRM: ("Send the CRM value to Xero", "Update the record in Xero with the CRM's value."),
+    LINK_OTHER: (
+        "Link to an existing Xero record…",
+        "This CRM record is really another Xero record: name it (its Xero id; for a "
+        "contact number:… or name:…, for an item code:…). With the next push it is read "
+        "from Xero, the CRM record takes its id and values, and the item closes; the "
+        "Xero record linked now is left as it is in Xero.",
+    ),
 }
+
+#: the actions that need a value from the person (the Xero record to link to)
+NEEDS_TARGET = frozenset({LINK_OTHER})
 
 #: resolution written for the actions that only close the item
 _CLOSING = {DISMISS: "dismissed", KEEP_XERO: "kept_xero"}
@@ -169,6 +183,8 @@ def _unavailable(item: ReviewRow, name: str) -> str | None:
 def _finding_unavailable(item: ReviewRow, name: str) -> str | None:
     if name == SEND_CRM:
         return send_unavailable(item)
+    if name == LINK_OTHER:
+        return link_unavailable(item)
     if name in (KEEP_XERO, RETRY, DISMISS):
         return None
     return "the engine does not know this action on a conflict."
@@ -184,16 +200,25 @@ def close_item(connection: Connection, item_id: int, resolution: str) -> bool:
     return bool(result.rowcount)
 
 
-def perform(connection: Connection, item: ReviewRow, name: str) -> str:
+def perform(connection: Connection, item: ReviewRow, name: str, target: str | None = None) -> str:
     """Carry out action ``name`` on ``item`` in the caller's transaction; returns what happened.
 
-    Raises ConfigurationError, with the reason, for an action that cannot be done.
+    ``target`` is the value an action of ``NEEDS_TARGET`` takes (``link_other``:
+    the Xero record to link to); the other actions take none. Raises
+    ConfigurationError, with the reason, for an action that cannot be done.
     """
     if name not in (item.actions or [DISMISS]):
         raise ConfigurationError(f"'{name}' is not an action of this review item.")
     reason = _unavailable(item, name)
     if reason is not None:
-        raise ConfigurationError(f"Cannot {ACTION_TEXT.get(name, (name, ''))[0].lower()}: {reason}")
+        label = ACTION_TEXT.get(name, (name, ""))[0].rstrip("…")
+        raise ConfigurationError(f"Cannot {label[:1].lower()}{label[1:]}: {reason}")
+    if target is not None and name not in NEEDS_TARGET:
+        raise ConfigurationError(f"'{name}' takes no value.")
+    if item.kind in FINDING_KINDS and name == LINK_OTHER:
+        done = request_link_in(connection, item, target)
+        notify_pushers(connection)
+        return done
     if item.kind in FINDING_KINDS or name == SEND_CRM:
         notify_pushers(connection)
         return _perform_finding(connection, item, name)

@@ -8,6 +8,9 @@ snapshot takes the values sent (they are now agreed with Xero), each field
 goes to the audit trail with Xero's correlation id, and the item closes.
 When Xero refuses, the item stays open with Xero's words and the send is no
 longer pending; a transient failure leaves it pending for the next push.
+
+The links to another Xero record a person asked for (``engine.relink``) go
+with the same step: each reads the named record from Xero once.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.edits import PART_TABLES, crm_rows
 from xerodesk.engine.findings import CONFLICT
 from xerodesk.engine.links import snapshot_value
+from xerodesk.engine.relink import LINK_REQUESTED, link_requested
 from xerodesk.engine.resolve import SEND_REQUESTED, typed_value
 from xerodesk.errors import (
     ConfigurationError,
@@ -63,12 +67,19 @@ class SendReport:
     refused: int = 0
     deferred: int = 0
     errors: list[str] = field(default_factory=list)
+    #: links to another Xero record made, and refused
+    linked: int = 0
+    link_refused: int = 0
 
 
 def has_send_requests(connection: Connection) -> bool:
+    """Whether a person asked for a value to be sent or a record to be linked."""
     found = connection.scalar(
         select(ReviewItem.id)
-        .where(ReviewItem.resolved_at.is_(None), ReviewItem.resolution == SEND_REQUESTED)
+        .where(
+            ReviewItem.resolved_at.is_(None),
+            ReviewItem.resolution.in_((SEND_REQUESTED, LINK_REQUESTED)),
+        )
         .limit(1)
     )
     return found is not None
@@ -229,4 +240,7 @@ async def send_requested(client: XeroClient, db: DbWorker, run_id: int | None = 
         else:
             await db.write(refuse, send.item_id, "; ".join(result.messages) or "no reason given")
             report.refused += 1
+    links = await link_requested(client, db, run_id)
+    report.linked, report.link_refused = links.linked, links.refused
+    report.deferred += links.deferred
     return report

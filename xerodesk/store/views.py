@@ -101,6 +101,8 @@ class ReviewRow:
     updated_at: datetime | None
     resolved_at: datetime | None
     resolution: str | None
+    #: a Xero record is linked under the item's Xero id (None: not known)
+    linked: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -272,7 +274,20 @@ def _review_row(item: Any) -> ReviewRow:
         item.updated_at,
         item.resolved_at,
         item.resolution,
+        bool(item.linked),
     )
+
+
+def _review_query() -> Select[Any]:
+    linked = (
+        select(RecordLink.id)
+        .where(
+            RecordLink.entity.in_(("contacts", "items")),
+            RecordLink.xero_id == ReviewItem.xero_id,
+        )
+        .exists()
+    )
+    return select(_REVIEW, linked.label("linked"))
 
 
 def _review_conditions(wanted: ReviewFilter) -> list[ColumnElement[bool]]:
@@ -301,7 +316,7 @@ def list_review(
 ) -> list[ReviewRow]:
     """Review items matching ``wanted``, newest first."""
     query = (
-        select(_REVIEW)
+        _review_query()
         .where(*_review_conditions(wanted))
         .order_by(ReviewItem.id.desc())
         .limit(limit)
@@ -311,7 +326,7 @@ def list_review(
 
 
 def review_item(connection: Connection, item_id: int) -> ReviewRow | None:
-    item = connection.execute(select(_REVIEW).where(ReviewItem.id == item_id)).first()
+    item = connection.execute(_review_query().where(ReviewItem.id == item_id)).first()
     return _review_row(item) if item is not None else None
 
 
