@@ -30,9 +30,10 @@ from PySide6.QtWidgets import (
 )
 
 from xerodesk.engine.controller import SyncController
-from xerodesk.engine.review import action_states, conflict_values
+from xerodesk.engine.review import LINK_OTHER, action_states, conflict_values
 from xerodesk.gui.bridge import Bridge
 from xerodesk.gui.history import HistoryDialog
+from xerodesk.gui.link_dialog import LinkDialog
 from xerodesk.gui.models import Column, RowsModel
 from xerodesk.gui.ops import Ops
 from xerodesk.gui.text import kind_name, stamp
@@ -224,6 +225,7 @@ class ReviewTab(QWidget):
         self.items.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.items.selectionModel().selectionChanged.connect(self._selected)
         self.detail = ItemDetail(self)
+        self.link_dialog: LinkDialog | None = None
         self.stopped = _table(
             ["Customer", "Account", "Balance outstanding", "Open quotes", "Orders held back"],
             "stopped_customers",
@@ -331,5 +333,20 @@ class ReviewTab(QWidget):
     def _selected(self, _new: QItemSelection, _old: QItemSelection) -> None:
         self.detail.show_item(self._current())
 
-    def act(self, item: ReviewRow, action: str) -> None:
-        self.ops.run(self.controller.review_action(item.id, action), lambda _done: self.reload())
+    def act(self, item: ReviewRow, action: str, target: str | None = None) -> None:
+        if action == LINK_OTHER and target is None:
+            self._ask_link(item)
+            return
+        self.ops.run(
+            self.controller.review_action(item.id, action, target), lambda _done: self.reload()
+        )
+
+    def _ask_link(self, item: ReviewRow) -> None:
+        """Ask which Xero record the item's CRM record really is, then link to it."""
+        entity = str(item.details.get("entity") or "")
+        label = str(item.details.get("label") or "This record")
+        self.link_dialog = LinkDialog(
+            entity, label, lambda chosen: self.act(item, LINK_OTHER, chosen), self
+        )
+        self.link_dialog.setModal(True)
+        self.link_dialog.open()
