@@ -109,6 +109,10 @@ def test_item_quantity_and_delete(sb: RunningSandbox) -> None:
     tracked = first(sb, "Items", IsTrackedAsInventory=True)
     changed = sb.control("POST", f"/items/{tracked['ItemID']}/quantity", {"QuantityOnHand": 42})
     assert changed["record"]["QuantityOnHand"] == 42
+    unseen = {"QuantityOnHand": 40, "bump": False}
+    quiet = sb.control("POST", f"/items/{tracked['ItemID']}/quantity", unseen)
+    assert quiet["record"]["QuantityOnHand"] == 40
+    assert quiet["record"]["UpdatedDateUTC"] == changed["record"]["UpdatedDateUTC"]
     untracked = first(sb, "Items", IsTrackedAsInventory=False)
     refused = sb.http.post(
         f"/_sandbox/items/{untracked['ItemID']}/quantity", json={"QuantityOnHand": 1}

@@ -18,7 +18,8 @@ bumping it, as Xero's do. Unknown records answer 404, bad bodies 400.
 ``POST /_sandbox/contacts/merge``            ``{"from": id, "into": id}``: merge two contacts
 ``POST /_sandbox/contacts/{id}/balances``    ``{"AccountsReceivable": {...}, ...}``, no bump
 ``POST /_sandbox/contacts/{id}/flags``       ``{"IsCustomer": b, "IsSupplier": b}``, no bump
-``POST /_sandbox/items/{id}/quantity``       ``{"QuantityOnHand": n}``
+``POST /_sandbox/items/{id}/quantity``       ``{"QuantityOnHand": n}``; ``"bump": false`` keeps
+                                             ``UpdatedDateUTC`` (stock unseen by modified-since)
 ``DELETE /_sandbox/items/{id}``              delete an item
 ``POST /_sandbox/documents/{coll}/{id}/status``  ``{"Status": "VOIDED"}`` (or DELETED, ...)
 ``GET|POST /_sandbox/clock``                 read; ``{"advance": s}`` and/or ``{"scale": x}``

@@ -180,9 +180,12 @@ class OrgStore(OrgCore):
             self.save(CONTACTS, record)
             return record
 
-    def set_quantity_on_hand(self, item_id: str, quantity: Decimal | float | str) -> Record:
+    def set_quantity_on_hand(
+        self, item_id: str, quantity: Decimal | float | str, *, bump: bool = True
+    ) -> Record:
         """Stock moved in Xero: a tracked item's ``QuantityOnHand`` (and its
-        average-cost ``TotalCostPool``) change and ``UpdatedDateUTC`` moves."""
+        average-cost ``TotalCostPool``) change and ``UpdatedDateUTC`` moves,
+        unless ``bump`` is false (stock a modified-since read cannot see)."""
         with self.lock:
             record = self._existing(ITEMS, item_id)
             if not record.get("IsTrackedAsInventory"):
@@ -200,6 +203,9 @@ class OrgStore(OrgCore):
             )
             record["QuantityOnHand"] = wire.quantize(new, 4)
             record["TotalCostPool"] = wire.money(unit * new)
+            if not bump:
+                self.save(ITEMS, record)
+                return record
             return self._finish(ITEMS, record)
 
     def delete_item(self, item_id: str) -> bool:

@@ -141,9 +141,15 @@ async def contact_flags(request: Request) -> Any:
 
 async def item_quantity(request: Request) -> Any:
     state = _state(request)
-    (quantity,) = _need(await _body(request), "QuantityOnHand")
+    body = await _body(request)
+    (quantity,) = _need(body, "QuantityOnHand")
+    bump = bool(body.get("bump", True))
     return reply(
-        {"record": _call(state.org.set_quantity_on_hand, request.path_params["id"], quantity)}
+        {
+            "record": _call(
+                state.org.set_quantity_on_hand, request.path_params["id"], quantity, bump=bump
+            )
+        }
     )
 
 
