@@ -66,8 +66,8 @@ def test_rerun_is_idempotent_and_cheap(master: RunningSandbox, db_engine: Engine
     counts = report.counts  # type: ignore[attr-defined]
     assert (counts.created, counts.updated) == (0, 0)
     calls = calls_by_endpoint(master)
-    # one incremental call per entity, plus the stock refresh of tracked items
-    assert sum(calls.values()) == 3, calls
+    # one call per entity: items come whole (stock and deletions included)
+    assert calls == {"GET /Contacts": 1, "GET /Items": 1}, calls
 
 
 def test_full_resync_creates_no_duplicates(master: RunningSandbox, db_engine: Engine) -> None:
@@ -131,17 +131,22 @@ def test_deleted_items_become_obsolete(master: RunningSandbox, db_engine: Engine
     run(master, db_engine)
     master.control("DELETE", f"/items/{orgs.TRACKED}")
     master.control("DELETE", f"/items/{orgs.UNTRACKED}")
-    run(master, db_engine)
+    master.control("POST", "/counters/reset")
+    report = run(master, db_engine)
     products = {r["product_item_id"]: r for r in table_rows(db_engine, "product")}
-    # tracked items are re-read every pass, so its deletion shows at once
+    # every item is listed on every pass, so both deletions show at once
     assert products["WIDGET-1"]["obsolete"] is True
-    assert products["SERVICE-1"]["obsolete"] is False
-    # an untracked one is found by the scheduled sweep of every item
+    assert products["SERVICE-1"]["obsolete"] is True
+    assert report.entities["items"].counts.updated == 2  # type: ignore[attr-defined]
+    assert calls_by_endpoint(master) == {"GET /Contacts": 1, "GET /Items": 1}
+    # the scheduled sweep, reusing the pass's list, finds nothing more
     with db_engine.begin() as connection:
         save_cursor(connection, "items", last_reconcile_at=utcnow() - timedelta(days=2))
-    run(master, db_engine)
+    master.control("POST", "/counters/reset")
+    report = run(master, db_engine)
+    assert report.sweep is not None and report.sweep.items_deleted == 0  # type: ignore[attr-defined]
+    assert calls_by_endpoint(master)["GET /Items"] == 1
     products = {r["product_item_id"]: r for r in table_rows(db_engine, "product")}
-    assert products["SERVICE-1"]["obsolete"] is True
     assert len(products) == 3  # never deleted
 
 
@@ -210,7 +215,7 @@ def test_display_account_number_option_applies_without_rereading(
     run(master, db_engine)
     ledger = {r["sales_ledger_id"]: r for r in table_rows(db_engine, "sales_ledger")}
     assert ledger[orgs.ACME]["display_description"] == "Acme Trading Ltd"
-    assert sum(calls_by_endpoint(master).values()) == 3  # no full re-read
+    assert sum(calls_by_endpoint(master).values()) == 2  # no full re-read: one call each
     with db_engine.begin() as connection:
         set_option(connection, "display_account_number", "true")
     run(master, db_engine)

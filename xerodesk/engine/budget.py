@@ -10,7 +10,8 @@ its first call.
 The plan estimates a pass from the cursors: an incremental walk is about one
 page; a full read (first sync, full resync, the hourly re-read of contacts)
 or an interrupted one is as many pages as the records known from the last
-full read; the sweep is one list per entity; pushes are the outbox's pending
+full read; items, not paged, are one call; the sweep is one list per entity
+(none for items: it reuses the pass's list); pushes are the outbox's pending
 items. Steps go in priority order: pushes, reference data, master data and
 the sweep, then documents. A backfill (a full read of documents) takes what
 is left; when that is spent it stops at a page boundary, each page already
@@ -215,6 +216,8 @@ def _walk_estimate(
     connection: Connection, entity: EntityKind, full: bool, now: datetime
 ) -> tuple[str, int]:
     """(kind, calls) of one entity's walk, from its cursor and the records known."""
+    if entity is EntityKind.ITEMS:
+        return "whole list", 1  # not paged: every item in one call, each pass
     cursor = load_cursor(connection, entity.value)
     if entity is EntityKind.CONTACTS and (
         cursor.last_refresh_at is None or now - cursor.last_refresh_at >= CONTACT_REFRESH
@@ -252,12 +255,12 @@ def plan_pass(
             steps.append(PlannedStep(entity.value, group, "whole list", 1))
             continue
         kind, calls = _walk_estimate(connection, entity, full, usage.as_of)
-        if entity is EntityKind.ITEMS and entity not in sweep_due:
-            calls += 1  # the stock of tracked items
         backfill = group == DOCUMENTS and kind != "incremental"
         steps.append(PlannedStep(entity.value, group, kind, calls, backfill))
+    # The sweep looks for deleted items in the list the items step reads anyway.
+    swept = [entity for entity in sweep_due if entity is not EntityKind.ITEMS]
     if sweep_due:
-        steps.append(PlannedStep(SWEEP, SWEEP, "sweep", estimate_sweep_calls(sweep_due)))
+        steps.append(PlannedStep(SWEEP, SWEEP, "sweep", estimate_sweep_calls(swept)))
     steps.sort(key=lambda step: PRIORITY.index(step.group))
     fitted: list[PlannedStep] = []
     spent = 0

@@ -8,7 +8,9 @@
   repeated one page at a time, which cannot skip (see ``cursors``).
 - A full read that returns nothing where the CRM holds plenty from Xero is
   suspicious (a wrong organisation, a filter gone wrong): it is reported, and
-  nothing is concluded from it (no deletions inferred).
+  nothing is concluded from it (no deletions inferred). A whole list lacking
+  most of what the CRM holds at once is reported the same way
+  (``mass_disappearance``) rather than taken as deletions.
 """
 
 from __future__ import annotations
@@ -108,8 +110,8 @@ def mass_disappearance(entity: EntityKind, gone: int, known: int) -> ReviewReque
             f"The latest full list of {name} lacks {gone:,} of the {known:,} the CRM knows. "
             "That many at once is more likely a fault than real deletions, so none was "
             "marked deleted. If they really were deleted in Xero, dismiss this item and "
-            "the next sweep will mark them."
+            "the next sync will mark them."
         ),
         details={"entity": entity.value, "gone": gone, "known": known},
-        actions=("accept", "dismiss"),
+        actions=("dismiss",),
     )

@@ -4,11 +4,15 @@ The order is ``PULL_ORDER``: tax rates and currencies (with exchange rates),
 then contacts and items, then invoices, credit notes and purchase orders, so
 documents find the rows they link to. Around the walks, what modified-since
 cannot see, on a schedule: a full re-read of contacts (balances and customer
-or supplier flags change in Xero without bumping UpdatedDateUTC), the stock
-of tracked items on every pass, and, every ``reconcile_interval_hours`` per
-entity (or on a full resync), the reconciliation sweep (``sweep``) for
-deletions, voids and merges. The sweep runs after the master data and before
-the documents, so that under a tight call budget it goes before a backfill.
+or supplier flags change in Xero without bumping UpdatedDateUTC), and, every
+``reconcile_interval_hours`` per entity (or on a full resync), the
+reconciliation sweep (``sweep``) for deletions, voids and merges. The sweep
+runs after the master data and before the documents, so that under a tight
+call budget it goes before a backfill. Items need no schedule: their step
+reads the whole (unpaged) list each pass, which carries the stock of tracked
+items and the items deleted in Xero, and the sweep reuses that list. The
+organisation (for its base currency, which Xero does not let change once set)
+is read when the CRM has no home currency yet, on a full resync and daily.
 
 After the contacts and items, links that documents of earlier passes could
 not fill yet (their contact or item was not in the CRM) are filled. After the
@@ -41,13 +45,13 @@ from xerodesk.engine.commitments import derive_stock_commitments
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.display import rederive_display_descriptions
 from xerodesk.engine.edits import scan_crm_edits
-from xerodesk.engine.pull import PullResult, PullStep, WriteContext, run_pull
+from xerodesk.engine.pull import PullResult, PullStep, run_pull
 from xerodesk.engine.rates import RatesProviderFactory, default_provider, rates_url, refresh_rates
 from xerodesk.engine.steps.contacts import ContactsStep
 from xerodesk.engine.steps.credit_notes import CreditNotesStep
-from xerodesk.engine.steps.currencies import CurrenciesStep
+from xerodesk.engine.steps.currencies import CurrenciesStep, known_home_currency
 from xerodesk.engine.steps.invoices import InvoicesStep
-from xerodesk.engine.steps.items import ItemsStep, mark_deleted, tracked_items, write_item_page
+from xerodesk.engine.steps.items import ItemsStep
 from xerodesk.engine.steps.purchase_orders import PurchaseOrdersStep
 from xerodesk.engine.steps.tax_rates import TaxRatesStep
 from xerodesk.engine.sweep import SWEPT, Sweep, SweepResult, record_sweep
@@ -63,6 +67,9 @@ log = logging.getLogger(__name__)
 
 #: how often contacts are re-read whole, for balances and flags
 CONTACT_REFRESH = timedelta(hours=1)
+#: how often the organisation is read again for its base currency (a check: Xero
+#: does not let an organisation change its base currency once set)
+ORGANISATION_REFRESH = timedelta(hours=24)
 
 #: entities whose rows documents link to
 MASTER_DATA = (EntityKind.CONTACTS, EntityKind.ITEMS)
@@ -117,6 +124,8 @@ class PassState:
     #: the entities this pass reads for the first time (reconciled by that read)
     first_reads: tuple[EntityKind, ...] = ()
     swept: bool = False
+    #: the whole list of items this pass read (the sweep looks for deletions in it)
+    items_list: Page | None = None
 
 
 Handler = Callable[[PassState], Awaitable[PullResult]]
@@ -218,7 +227,14 @@ class PassRunner:
             await self.db.write(save_cursor, entity.value, last_reconcile_at=now)
         if not state.sweep_due:
             return
-        sweep = Sweep(self.client, self.db, state.options, state.run_id, self.progress)
+        sweep = Sweep(
+            self.client,
+            self.db,
+            state.options,
+            state.run_id,
+            self.progress,
+            items_list=state.items_list,
+        )
         result = await sweep.run(state.sweep_due)
         state.report.sweep = result
         await self.db.write(record_sweep, state.run_id, result)
@@ -260,7 +276,10 @@ class PassRunner:
                 ProgressEvent(result.entity.value, Phase.DONE, message="import_currencies is off")
             )
             return result
-        result = await self._pull(CurrenciesStep(), state)
+        step = await self._currencies_step(state)
+        result = await self._pull(step, state)
+        if step.read_organisation and step.home is not None:
+            await self.db.write(save_cursor, step.entity.value, last_refresh_at=utcnow())
         url = rates_url(state.options.rates_source_url, self.client.endpoints)
         self.progress(ProgressEvent(result.entity.value, Phase.REFRESHING, message="rates"))
         applied = await refresh_rates(
@@ -269,6 +288,18 @@ class PassRunner:
         if applied.fetched:
             log.info("exchange rates of %s: %d currencies updated", applied.as_of, applied.updated)
         return result
+
+    async def _currencies_step(self, state: PassState) -> CurrenciesStep:
+        """The step, reading the organisation only when its base currency is due.
+
+        The currencies cursor's ``last_refresh_at`` is when the organisation was
+        last read with a base currency.
+        """
+        home = await self.db.read(known_home_currency)
+        cursor = await self.db.read(load_cursor, EntityKind.CURRENCIES.value)
+        due = _due(cursor.last_refresh_at, ORGANISATION_REFRESH, utcnow())
+        read = home is None or state.request.full or due
+        return CurrenciesStep(home=home, read_organisation=read)
 
     # -- master data ----------------------------------------------------------
 
@@ -285,16 +316,13 @@ class PassRunner:
         return result
 
     async def _items(self, state: PassState) -> PullResult:
-        """Items changed, then the stock of tracked items (unless the sweep reads them all)."""
-        step = ItemsStep()
+        """Every item in one call: changes, stock and deletions (see ``steps.items``).
+
+        When the sweep is due for items, it marks the deletions from this list.
+        """
+        step = ItemsStep(mark_gone=EntityKind.ITEMS not in state.sweep_due)
         result = await self._pull(step, state)
-        if step.entity in state.sweep_due:
-            return result
-        context = WriteContext(step.entity, state.run_id, state.options, True)
-        self.progress(ProgressEvent(step.entity.value, Phase.REFRESHING))
-        async for page in tracked_items(self.client):
-            await self.db.write(_write_refresh_page, page, context)
-            result.calls += 1
+        state.items_list = step.listed
         return result
 
     # -- documents ------------------------------------------------------------
@@ -329,12 +357,6 @@ class PassRunner:
         result.calls += refreshed.calls
         if written:
             await self.db.write(fill_missing_links)
-
-
-def _write_refresh_page(connection: Connection, page: Page, context: WriteContext) -> None:
-    write_item_page(connection, page, context)
-    present = {r["ItemID"] for r in page.records if isinstance(r.get("ItemID"), str)}
-    mark_deleted(connection, present, True)
 
 
 def pass_plan(

@@ -10,8 +10,10 @@ largest page size and with filters that keep the lists short:
   Xero includes ``MergedToContactID``; archived contacts are few). Archived
   contacts put their customers on stop; a merged one makes the CRM's rows
   follow the surviving contact (``merges``);
-- items: the whole list (Xero's Items are unpaged, one call); products whose
-  item is gone are marked obsolete;
+- items: the whole list (Xero's Items are unpaged, one call, or none when
+  the pass's items step already read it: ``items_list``); products whose item
+  is gone are marked obsolete, behind the sanity guards of
+  ``steps.items.mark_gone_items``;
 - invoices: the DELETED and VOIDED sales invoices (``Statuses``,
   ``summaryOnly``), credit notes (``where`` on Status: that endpoint takes
   neither) and DELETED purchase orders (``Status``). Those the CRM does not
@@ -39,7 +41,7 @@ from xerodesk.engine.pull import PullStep, WriteContext
 from xerodesk.engine.steps.contacts import ContactsStep
 from xerodesk.engine.steps.credit_notes import CreditNotesStep
 from xerodesk.engine.steps.invoices import InvoicesStep
-from xerodesk.engine.steps.items import all_items, mark_deleted, write_item_page
+from xerodesk.engine.steps.items import all_items, listed_ids, mark_gone_items, write_item_page
 from xerodesk.engine.steps.purchase_orders import PurchaseOrdersStep
 from xerodesk.store.models import PurchaseOrderHeader, SalesOrderHeader, SalesTransaction
 from xerodesk.store.options import Options
@@ -99,7 +101,11 @@ def one_page(entity: str, records: list[dict[str, Any]]) -> Page:
 
 
 class Sweep:
-    """One sweep over the chosen entities; ``run`` returns its ``SweepResult``."""
+    """One sweep over the chosen entities; ``run`` returns its ``SweepResult``.
+
+    ``items_list`` is the whole list of items this pass already read and wrote
+    (the items step): the sweep then looks for deletions in it without a call.
+    """
 
     def __init__(
         self,
@@ -108,8 +114,11 @@ class Sweep:
         options: Options,
         run_id: int | None,
         progress: ProgressSink | None = None,
+        *,
+        items_list: Page | None = None,
     ) -> None:
         self.client = client
+        self.items_list = items_list
         self.db = db
         self.options = options
         self.run_id = run_id
@@ -203,6 +212,11 @@ class Sweep:
     # -- items ---------------------------------------------------------------
 
     async def _items(self) -> None:
+        if self.items_list is not None:
+            present = listed_ids(self.items_list)
+            gone = await self.db.write(mark_gone_items, present, self.run_id)
+            self.result.items_deleted += gone
+            return
         context = WriteContext(EntityKind.ITEMS, self.run_id, self.options, True)
         async for page in self._pages(all_items(self.client)):
             gone = await self.db.write(_write_item_list, page, context)
@@ -272,8 +286,7 @@ def _chunks(ids: Sequence[str]) -> list[list[str]]:
 
 def _write_item_list(connection: Connection, page: Page, context: WriteContext) -> int:
     write_item_page(connection, page, context)
-    present = {r["ItemID"] for r in page.records if isinstance(r.get("ItemID"), str)}
-    return mark_deleted(connection, present, False)
+    return mark_gone_items(connection, listed_ids(page), context.run_id)
 
 
 def _in_chunks(ids: Sequence[str]) -> list[list[str]]:

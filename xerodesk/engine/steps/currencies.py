@@ -1,11 +1,15 @@
 """Pull the organisation's currencies into ``currency`` rows.
 
-Two unpaged calls: the organisation (for its base currency) and its
-currencies. Each currency is compared with its row and only differences are
-written; the base currency is the home one, at ``rate_to_home`` 1. The rate
-columns of the other currencies belong to the exchange-rates refresh
-(``engine.rates``), which runs right after this step. With the option
-``import_currencies`` off the pass skips both and makes no call for them.
+One unpaged call for the currencies, and one for the organisation (its base
+currency) when the pass asks for it: Xero does not let an organisation change
+its base currency once set, so the pass reads it only when the CRM has no
+home currency yet, on a full resync and on a daily check (``engine.passes``),
+and otherwise takes the CRM's home currency. Each currency is compared with
+its row and only differences are written; the base currency is the home one,
+at ``rate_to_home`` 1. The rate columns of the other currencies belong to the
+exchange-rates refresh (``engine.rates``), which runs right after this step.
+With the option ``import_currencies`` off the pass skips both and makes no
+call for them.
 """
 
 from __future__ import annotations
@@ -40,18 +44,22 @@ ORGANISATION_KEY = "organisation"
 
 @dataclass
 class CurrenciesStep:
-    """The organisation's base currency, then its currencies (one page)."""
+    """The organisation's base currency (``home`` when already known), then its
+    currencies (one page)."""
 
     entity: EntityKind = EntityKind.CURRENCIES
     home: str | None = None
     organisation_error: str | None = None
+    #: read the organisation for its base currency (always when ``home`` is None)
+    read_organisation: bool = True
 
     async def walk(self, client: XeroClient, plan: WalkPlan) -> AsyncIterator[Page]:
-        organisation = await client.organisation()
-        try:
-            self.home = home_currency_of(organisation)
-        except MalformedRecordError as error:
-            self.organisation_error = str(error)
+        if self.read_organisation or self.home is None:
+            organisation = await client.organisation()
+            try:
+                self.home = home_currency_of(organisation)
+            except MalformedRecordError as error:
+                self.home, self.organisation_error = None, str(error)
         async for page in client.currencies():
             yield page
 
@@ -66,6 +74,16 @@ class CurrenciesStep:
         except MalformedRecordError:
             rows = _map_each(connection, page.records, self.home, context.run_id)
         return PageOutcome(write_currencies(connection, rows))
+
+
+def known_home_currency(connection: Connection) -> str | None:
+    """The CRM's home currency, when exactly one row says it is home."""
+    codes = list(
+        connection.execute(
+            select(CURRENCIES.c.code).where(CURRENCIES.c.is_home.is_(True))
+        ).scalars()
+    )
+    return str(codes[0]) if len(codes) == 1 else None
 
 
 def _map_each(

@@ -4,7 +4,15 @@ Products are keyed on the item Code (``product_item_id``); a code changed in
 Xero renames the product found by its ItemID rather than adding another. Items
 that disappear from Xero (a real delete there) make their products obsolete,
 never deleted. Stock on hand moves with transactions without bumping an
-item's UpdatedDateUTC, so tracked items are re-read on every pass.
+item's UpdatedDateUTC, and Xero does not page items, so every pass reads the
+whole list in one call: it carries the items changed, the stock of tracked
+items and, by their absence, the items deleted in Xero. Only items whose
+mapped values differ from their snapshot are written, so a pass with nothing
+changed writes and audits nothing.
+
+Deletions are inferred only from a list that looks whole (``mark_gone_items``):
+an empty list where the CRM holds plenty of items, or one that lacks most of
+them at once, is reported for review and marks nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from xerodesk.engine.audit import CREATED, SIDE_XERO, AuditLine, write_audit
 from xerodesk.engine.cursors import WalkPlan
 from xerodesk.engine.edits import judge_pulled
 from xerodesk.engine.findings import raise_findings
+from xerodesk.engine.guards import PLENTY, empty_full_read, mass_disappearance
 from xerodesk.engine.links import load_links, make_snapshot, save_links
 from xerodesk.engine.pull import PageOutcome, WriteContext
 from xerodesk.engine.steps.common import (
@@ -34,27 +43,44 @@ from xerodesk.mapping.items import (
     map_item,
 )
 from xerodesk.store.models import Product, StockLevel, Warehouse
+from xerodesk.store.state import raise_review
 from xerodesk.store.upsert import bulk_upsert, fetch_ids
+from xerodesk.store.xd_models import ReviewItem
 from xerodesk.xero.client import XeroClient
 from xerodesk.xero.endpoints import ITEMS
 from xerodesk.xero.paging import Page
 
 PRODUCTS: Table = Product.__table__  # type: ignore[assignment]
 STOCK: Table = StockLevel.__table__  # type: ignore[assignment]
-TRACKED_ONLY = "IsTrackedAsInventory==true"
 
 
 @dataclass
 class ItemsStep:
-    """Items changed since the cursor (Xero returns them in one unpaged call)."""
+    """Every item, in one unpaged call whatever the cursor (see the module docstring).
+
+    With ``mark_gone`` the products whose item is missing from the list become
+    obsolete (guarded, see ``mark_gone_items``); a pass whose reconciliation
+    sweep covers items leaves that to the sweep, which reuses ``listed``.
+    """
 
     entity: EntityKind = EntityKind.ITEMS
+    mark_gone: bool = True
+    #: the whole list as read by this pass, once written
+    listed: Page | None = None
+    #: products this step marked obsolete
+    gone: int = 0
 
     def walk(self, client: XeroClient, plan: WalkPlan) -> AsyncIterator[Page]:
-        return client.items(modified_since=plan.since)
+        return all_items(client)
 
     def write_page(self, connection: Connection, page: Page, context: WriteContext) -> PageOutcome:
-        return write_item_page(connection, page, context)
+        outcome = write_item_page(connection, page, context)
+        if self.mark_gone:
+            gone = mark_gone_items(connection, listed_ids(page), context.run_id)
+            self.gone += gone
+            outcome = PageOutcome(outcome.counts + Counts(updated=gone), outcome.newest)
+        self.listed = page
+        return outcome
 
 
 def write_item_page(connection: Connection, page: Page, context: WriteContext) -> PageOutcome:
@@ -69,14 +95,14 @@ def write_item_page(connection: Connection, page: Page, context: WriteContext) -
     )
 
 
-def tracked_items(client: XeroClient) -> AsyncIterator[Page]:
-    """Every item tracked as inventory: the stock refresh of each pass (one call)."""
-    return client.pages(ITEMS, where=TRACKED_ONLY)
-
-
 def all_items(client: XeroClient) -> AsyncIterator[Page]:
-    """Every item: the sweep that finds items deleted in Xero (one call)."""
+    """Every item, unfiltered and without If-Modified-Since (one call: items are not paged)."""
     return client.pages(ITEMS)
+
+
+def listed_ids(page: Page) -> set[str]:
+    """The ItemIDs of a list of items."""
+    return {r["ItemID"] for r in page.records if isinstance(r.get("ItemID"), str)}
 
 
 def item_snapshot(mapped: MappedItem) -> dict[str, Any]:
@@ -210,20 +236,52 @@ def _write_stock(
         )
 
 
-def mark_deleted(connection: Connection, present_ids: set[str], tracked_only: bool) -> int:
-    """Products whose Xero item is gone become obsolete; returns how many changed.
+def mark_gone_items(connection: Connection, present_ids: set[str], run_id: int | None) -> int:
+    """Products whose Xero item is missing from the whole list become obsolete.
 
-    ``present_ids`` is every ItemID of a complete list (of tracked items only,
-    when ``tracked_only``); products linked to other items were deleted in Xero.
+    ``present_ids`` is every ItemID of Xero's list; returns how many products
+    changed. The sanity guards come first: an empty list while the CRM holds
+    ``PLENTY`` linked products, or one lacking at least ``PLENTY`` and more
+    than half of them, is more likely a fault than real deletions: it is
+    reported for review and nothing is marked. A mass disappearance the user
+    dismissed (the same figures) is taken as real.
     """
     query = select(Product.id, Product.xero_item_id).where(
         Product.xero_item_id.is_not(None), Product.obsolete.is_not(True)
     )
-    if tracked_only:
-        query = query.where(Product.stocked.is_(True))
-    gone = [pid for pid, xid in connection.execute(query) if xid not in present_ids]
-    if gone:
+    known = connection.execute(query).all()
+    gone = [pid for pid, xid in known if xid not in present_ids]
+    if not gone:
+        return 0
+    entity = EntityKind.ITEMS
+    if not present_ids and len(known) >= PLENTY:
+        raise_review(connection, empty_full_read(entity, len(known)), run_id)
+        return 0
+    if len(gone) >= PLENTY and 2 * len(gone) > len(known):
+        review = mass_disappearance(entity, len(gone), len(known))
+        if not _dismissed(connection, review.dedupe_key, review.details or {}):
+            raise_review(connection, review, run_id)
+            return 0
+    return mark_deleted(connection, gone)
+
+
+def _dismissed(connection: Connection, dedupe_key: str, details: dict[str, Any]) -> bool:
+    """Whether the user dismissed a review item of ``dedupe_key`` with these figures."""
+    query = select(ReviewItem.details).where(
+        ReviewItem.dedupe_key == dedupe_key, ReviewItem.resolution == "dismissed"
+    )
+    return any(
+        isinstance(found, dict) and all(found.get(k) == v for k, v in details.items())
+        for found in connection.execute(query).scalars()
+    )
+
+
+def mark_deleted(connection: Connection, product_ids: Sequence[int]) -> int:
+    """Products ``product_ids`` (their item deleted in Xero) become obsolete; returns how many."""
+    if product_ids:
         connection.execute(
-            update(Product).where(Product.id.in_(gone)).values(**deleted_item_changes())
+            update(Product)
+            .where(Product.id.in_(list(product_ids)))
+            .values(**deleted_item_changes())
         )
-    return len(gone)
+    return len(product_ids)

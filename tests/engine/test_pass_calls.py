@@ -1,0 +1,248 @@
+"""What a routine pass costs in Xero calls, and what it still catches.
+
+A pass with nothing changed makes one call per pulled entity (seven): items
+come whole in one unpaged call that also carries the stock of tracked items
+and, by their absence, the items deleted in Xero; the organisation is read
+for its base currency only when the CRM has none yet, on a full resync and
+daily. Counted by the sandbox itself, on SQLite, PostgreSQL and MariaDB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Router
+from starlette.types import Receive, Scope, Send
+
+from tests.support import orgs
+from tests.support.sandbox import RunningSandbox, start_sandbox
+from tests.support.sync import snapshot_tables, sync_pass, table_rows
+from xerodesk.domain.sync import PULL_ORDER, EntityKind
+from xerodesk.engine.passes import PassReport
+from xerodesk.engine.review import perform
+from xerodesk.sandbox.app import default_api_routes
+from xerodesk.store.state import load_cursor, save_cursor
+from xerodesk.store.views import review_item
+from xerodesk.store.xd_models import AuditEntry, ReviewItem
+
+CRM_TABLES = (
+    "company",
+    "sales_ledger",
+    "contact",
+    "product",
+    "stock_level",
+    "currency",
+    "vat_code",
+    "sales_order_header",
+    "sales_transaction",
+    "purchase_order_header",
+    "purchase_transaction",
+    "xd_link",
+)
+REFERENCE = (EntityKind.TAX_RATES, EntityKind.CURRENCIES)
+
+
+@pytest.fixture
+def documents() -> Iterator[RunningSandbox]:
+    running = start_sandbox(rate_limits="off")
+    running.control("POST", "/load", orgs.documents_org())
+    yield running
+    running.close()
+
+
+def run(sandbox: RunningSandbox, engine: Engine, **kwargs: Any) -> PassReport:
+    report = asyncio.run(sync_pass(sandbox, engine, **kwargs))
+    assert report.outcome == "ok", report.message
+    return report
+
+
+def calls(sandbox: RunningSandbox) -> dict[str, int]:
+    counters = sandbox.control("GET", "/counters")
+    return {k: v for k, v in counters["by_endpoint"].items() if v}
+
+
+def audit_count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.scalar(select(func.count()).select_from(AuditEntry)) or 0)
+
+
+def xero_item(sandbox: RunningSandbox, item_id: str) -> dict[str, Any]:
+    reply = sandbox.api("GET", "/Items")
+    assert reply.status_code == 200, reply.text
+    (record,) = [r for r in reply.json()["Items"] if r["ItemID"] == item_id]
+    return dict(record)
+
+
+def open_reviews(engine: Engine, kind: str) -> list[tuple[int, str]]:
+    with engine.connect() as connection:
+        query = select(ReviewItem.id, ReviewItem.title).where(
+            ReviewItem.kind == kind, ReviewItem.resolved_at.is_(None)
+        )
+        return [(int(i), str(t)) for i, t in connection.execute(query)]
+
+
+def test_a_pass_with_nothing_changed_makes_one_call_per_entity_and_writes_nothing(
+    documents: RunningSandbox, db_engine: Engine
+) -> None:
+    run(documents, db_engine)
+    before, audited = snapshot_tables(db_engine, CRM_TABLES), audit_count(db_engine)
+    documents.control("POST", "/counters/reset")
+    report = run(documents, db_engine)
+    assert sum(calls(documents).values()) == len(PULL_ORDER) == 7, calls(documents)
+    assert report.calls == 7
+    assert "GET /Organisation" not in calls(documents)
+    assert snapshot_tables(db_engine, CRM_TABLES) == before
+    assert audit_count(db_engine) == audited
+    assert (report.counts.created, report.counts.updated) == (0, 0)
+
+
+def test_stock_moved_without_a_new_updated_date_reaches_the_crm_next_pass(
+    documents: RunningSandbox, db_engine: Engine
+) -> None:
+    run(documents, db_engine)
+    stamp = xero_item(documents, orgs.TRACKED)["UpdatedDateUTC"]
+    moved = {"QuantityOnHand": 17, "bump": False}
+    documents.control("POST", f"/items/{orgs.TRACKED}/quantity", moved)
+    assert xero_item(documents, orgs.TRACKED)["UpdatedDateUTC"] == stamp  # not bumped
+    documents.control("POST", "/counters/reset")
+    report = run(documents, db_engine)
+    (product,) = [r for r in table_rows(db_engine, "product") if r["product_item_id"] == "WIDGET-1"]
+    (stock,) = [r for r in table_rows(db_engine, "stock_level") if r["product_id"] == product["id"]]
+    assert stock["free_stock"] == stock["physical_stock"] == Decimal("17")
+    assert report.entities["items"].counts.updated == 1  # that item only
+    assert calls(documents)["GET /Items"] == 1 and sum(calls(documents).values()) == 7
+
+
+def test_an_item_deleted_in_xero_is_caught_by_the_next_routine_pass(
+    documents: RunningSandbox, db_engine: Engine
+) -> None:
+    run(documents, db_engine)
+    documents.control("DELETE", f"/items/{orgs.UNTRACKED}")
+    documents.control("POST", "/counters/reset")
+    report = run(documents, db_engine)
+    assert report.sweep is None  # not the scheduled sweep: the pass's own list
+    products = {r["xero_item_id"]: r for r in table_rows(db_engine, "product")}
+    assert products[orgs.UNTRACKED]["obsolete"] is True
+    assert products[orgs.TRACKED]["obsolete"] is not True
+    assert sum(calls(documents).values()) == 7
+
+
+def many_items_org(count: int) -> dict[str, Any]:
+    org = copy.deepcopy(orgs.master_org())
+    org["Items"] = [
+        orgs.item(f"eeeeeeee-0000-4000-8000-{n:012d}", f"BULK-{n}") for n in range(count)
+    ]
+    return org
+
+
+def obsolete(engine: Engine) -> int:
+    return sum(1 for r in table_rows(engine, "product") if r["obsolete"] is True)
+
+
+def test_a_list_lacking_most_items_marks_none_until_the_user_confirms(
+    db_engine: Engine,
+) -> None:
+    sandbox = start_sandbox(rate_limits="off")
+    try:
+        org = many_items_org(10)
+        sandbox.control("POST", "/load", org)
+        master = (EntityKind.CONTACTS, EntityKind.ITEMS)
+        run(sandbox, db_engine, only=master)
+        # Xero answers with no items at all: reported, nothing concluded.
+        sandbox.control("POST", "/load", {**org, "Items": []})
+        run(sandbox, db_engine, only=master)
+        assert obsolete(db_engine) == 0
+        titles = [t for _, t in open_reviews(db_engine, "sanity_guard")]
+        assert titles == ["Xero returned no items, though 10 were synced before"]
+        # Seven of ten gone at once: reported, none marked.
+        sandbox.control("POST", "/load", {**org, "Items": org["Items"][:3]})
+        run(sandbox, db_engine, only=master)
+        assert obsolete(db_engine) == 0
+        ((item_id, title),) = [
+            r for r in open_reviews(db_engine, "sanity_guard") if "vanished" in r[1]
+        ]
+        assert title == "7 of 10 items seem to have vanished from Xero"
+        # The user says they really were deleted: the next pass marks them.
+        with db_engine.begin() as connection:
+            row = review_item(connection, item_id)
+            assert row is not None
+            assert perform(connection, row, "dismiss") == "dismissed"
+        run(sandbox, db_engine, only=master)
+        assert obsolete(db_engine) == 7
+        assert not [r for r in open_reviews(db_engine, "sanity_guard") if "vanished" in r[1]]
+    finally:
+        sandbox.close()
+
+
+def test_the_organisation_is_read_when_unknown_on_a_full_resync_and_daily(
+    documents: RunningSandbox, db_engine: Engine
+) -> None:
+    run(documents, db_engine, only=REFERENCE)
+    documents.control("POST", "/counters/reset")
+    run(documents, db_engine, only=REFERENCE)
+    assert calls(documents) == {"GET /TaxRates": 1, "GET /Currencies": 1}
+    run(documents, db_engine, only=REFERENCE, full=True)
+    assert calls(documents).get("GET /Organisation") == 1
+    with db_engine.begin() as connection:
+        read_at = load_cursor(connection, "currencies").last_refresh_at
+        assert read_at is not None
+        save_cursor(connection, "currencies", last_refresh_at=read_at - timedelta(hours=25))
+    run(documents, db_engine, only=REFERENCE)
+    assert calls(documents).get("GET /Organisation") == 2
+    run(documents, db_engine, only=REFERENCE)
+    assert calls(documents).get("GET /Organisation") == 2
+    homes = [r["code"] for r in table_rows(db_engine, "currency") if r["is_home"]]
+    assert homes == ["GBP"]
+
+
+class OrganisationWithoutCurrency:
+    """The sandbox's Accounting API, except that GET /Organisation, while ``broken``,
+    answers with an organisation that has no base currency."""
+
+    def __init__(self) -> None:
+        self.broken = True
+        self._router = Router(default_api_routes())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.broken and scope["type"] == "http" and scope["path"].endswith("/Organisation"):
+            body = {"Status": "OK", "Organisations": [{"Name": "No currency yet"}]}
+            await JSONResponse(body)(scope, receive, send)
+            return
+        await self._router(scope, receive, send)
+
+
+def test_an_organisation_without_a_base_currency_on_the_first_pass_behaves_as_before(
+    db_engine: Engine,
+) -> None:
+    answer = OrganisationWithoutCurrency()
+    sandbox = start_sandbox(rate_limits="off", api_routes=[Mount("", app=answer)])
+    try:
+        sandbox.control("POST", "/load", orgs.documents_org())
+        report = run(sandbox, db_engine, only=REFERENCE)
+        assert report.entities["currencies"].counts.skipped >= 1
+        assert table_rows(db_engine, "currency") == []
+        (malformed,) = open_reviews(db_engine, "malformed_record")
+        assert "base currency" in malformed[1].lower() or "BaseCurrency" in malformed[1]
+        # Still unknown: the next pass asks again.
+        sandbox.control("POST", "/counters/reset")
+        run(sandbox, db_engine, only=REFERENCE)
+        assert calls(sandbox).get("GET /Organisation") == 1
+        assert table_rows(db_engine, "currency") == []
+        # Put right: read, written, the review item closed; then no more calls for it.
+        answer.broken = False
+        run(sandbox, db_engine, only=REFERENCE)
+        assert [r["code"] for r in table_rows(db_engine, "currency") if r["is_home"]] == ["GBP"]
+        assert open_reviews(db_engine, "malformed_record") == []
+        sandbox.control("POST", "/counters/reset")
+        run(sandbox, db_engine, only=REFERENCE)
+        assert "GET /Organisation" not in calls(sandbox)
+    finally:
+        sandbox.close()
