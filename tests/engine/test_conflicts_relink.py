@@ -204,6 +204,22 @@ def test_a_xero_record_linked_to_another_crm_record_is_refused(
         link_other(db_engine, item["id"], orgs.ACME)
 
 
+def test_a_named_contact_found_linked_when_xero_is_read_is_refused(
+    xero: RunningSandbox, db_engine: Engine
+) -> None:
+    item = two_sided_email_edit(xero, db_engine)
+    both = one(db_engine, "sales_ledger", sales_ledger_id=orgs.BOTH)
+    assert link_other(db_engine, item["id"], "name:Both Ways plc") == "link_requested"
+    push(xero, db_engine)
+    state = item_state(db_engine, item["id"])
+    assert state["resolved_at"] is None and state["resolution"] is None
+    assert state["details"]["link_refusal"].startswith(
+        f"Xero contact {orgs.BOTH} is already linked to CRM sales ledger {both['id']}"
+    )
+    assert one(db_engine, "sales_ledger", id=both["id"])["sales_ledger_id"] == orgs.BOTH
+    assert orgs.ACME in links(db_engine, "contacts")
+
+
 def test_a_value_that_is_not_a_xero_id_is_refused(xero: RunningSandbox, db_engine: Engine) -> None:
     item = two_sided_email_edit(xero, db_engine)
     for bad in ("ACME01", "11111111-1111-4111-8111-11111111111", "{11111111}", ""):
