@@ -4,7 +4,8 @@ A field edited on both sides becomes one conflict with its base, CRM and
 Xero values; a CRM-only edit of a Xero-owned field is reported and kept; and
 each action of the review item does what it says: keep Xero's value puts it
 back in the CRM, send the CRM value updates the record in Xero (a following
-pass finds nothing to report), dismiss closes it for good, retry looks again.
+pass finds nothing to report), dismiss closes it for good, retry reads the record
+from Xero again at once.
 """
 
 from __future__ import annotations
@@ -272,19 +273,68 @@ def test_dismissed_edit_is_not_reported_again_until_it_changes(
     assert again["details"]["fields"]["sales_ledger.phone"]["crm"] == "0113 000 2222"
 
 
-def test_retry_looks_again_at_the_next_pass(xero: RunningSandbox, db_engine: Engine) -> None:
+def test_retry_reads_the_record_again_at_once(xero: RunningSandbox, db_engine: Engine) -> None:
     run_pass(xero, db_engine)
     edit_ledger(db_engine, orgs.ACME, phone="0113 000 1111")
     run_pass(xero, db_engine)
     [item] = open_reviews(db_engine, "crm_edit")
-    assert act(db_engine, item["id"], "retry") == "retry"
-    run_pass(xero, db_engine)
-    [again] = open_reviews(db_engine, "crm_edit")
+    assert act(db_engine, item["id"], "retry") == "retry_requested"
+    assert item_state(db_engine, item["id"])["resolved_at"] is None  # until Xero is read
+    report = push(xero, db_engine)
+    assert report.calls == 1  # that one record, by its id
+    assert item_state(db_engine, item["id"])["resolution"] == "retry"
+    [again] = open_reviews(db_engine, "crm_edit")  # the CRM still differs: reported again
     assert again["id"] != item["id"]
+    assert again["details"]["fields"]["sales_ledger.phone"]["crm"] == "0113 000 1111"
     edit_ledger(db_engine, orgs.ACME, phone="44 020 7946 0000")  # put back by hand
+    assert act(db_engine, again["id"], "retry") == "retry_requested"
+    assert push(xero, db_engine).calls == 1
+    assert open_reviews(db_engine) == []
+    assert item_state(db_engine, again["id"])["resolution"] == "retry"
     run_pass(xero, db_engine)
     assert open_reviews(db_engine) == []
-    assert item_state(db_engine, again["id"])["resolution"] == "matches_xero"
+
+
+def test_retry_on_a_conflict_takes_xeros_newer_value_at_once(
+    xero: RunningSandbox, db_engine: Engine
+) -> None:
+    item = two_sided_email_edit(xero, db_engine)
+    edit_in_xero(xero, "Contacts", orgs.ACME, EmailAddress="finance@acme-xero.example")
+    assert act(db_engine, item["id"], "retry") == "retry_requested"
+    with db_engine.connect() as connection:
+        row = review_item(connection, item["id"])
+    assert row is not None
+    waiting = {s.name: s for s in action_states(row)}
+    assert not waiting["retry"].enabled and not waiting["send_crm"].enabled
+    assert waiting["keep_xero"].enabled and waiting["dismiss"].enabled
+    report = push(xero, db_engine)
+    assert report.calls == 1
+    assert item_state(db_engine, item["id"])["resolution"] == "retry"
+    ledger = one(db_engine, "sales_ledger", sales_ledger_id=orgs.ACME)
+    assert ledger["email"] == "finance@acme-xero.example"  # no pass needed
+    changed = [e for e in audit(db_engine, orgs.ACME) if e["field"] == "email"]
+    assert (changed[-1]["old_value"], changed[-1]["new_value"], changed[-1]["side"]) == (
+        "billing@acme-xero.example",
+        "finance@acme-xero.example",
+        "xero",
+    )
+    assert open_reviews(db_engine) == []
+
+
+def test_retry_of_a_record_xero_no_longer_has_keeps_the_item_open(
+    xero: RunningSandbox, db_engine: Engine
+) -> None:
+    run_pass(xero, db_engine)
+    edit_product(db_engine, "WIDGET-1", sell_price=Decimal("99.5"))
+    run_pass(xero, db_engine)
+    [item] = open_reviews(db_engine, "crm_edit")
+    xero.control("DELETE", f"/items/{orgs.TRACKED}")
+    act(db_engine, item["id"], "retry")
+    push(xero, db_engine)
+    state = item_state(db_engine, item["id"])
+    assert state["resolved_at"] is None and state["resolution"] is None
+    assert state["details"]["retry_refusal"] == f"Xero has no item {orgs.TRACKED} any more"
+    assert state["explanation"].startswith("Xero's record could not be read again: ")
 
 
 def test_the_sync_service_notices_a_send_and_makes_it(

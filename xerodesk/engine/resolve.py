@@ -4,8 +4,9 @@
   back into the CRM for every field of the item; audited as the user's.
 - ``send_crm``: the item is marked to be sent; the push side sends the CRM's
   values to Xero (``engine.send_crm``) and closes the item when Xero took them.
-- ``retry``: the item is closed and the record looked at again at the next
-  sync, which reports it again if the CRM still differs from Xero.
+- ``retry``: the record is read from Xero again at once (``engine.recheck``)
+  and judged again; the item closes and the record is reported again if the
+  CRM still differs from Xero.
 - ``dismiss``: closed; a dismissed CRM edit is not reported again while the
   CRM keeps that value.
 """

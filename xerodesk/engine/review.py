@@ -10,8 +10,9 @@ that pretends; ``perform`` carries one out in the caller's transaction.
   ``send_crm`` marks the CRM's values to go to Xero with the next push (a
   real update call, ``engine.send_crm``), ``link_other`` re-points the CRM
   record at another existing Xero record the person names (read from Xero
-  with the next push, ``engine.relink``), ``retry`` looks at the record again
-  at the next sync, ``dismiss`` closes.
+  with the next push, ``engine.relink``), ``retry`` reads the record from
+  Xero again at once and judges it again (``engine.recheck``), ``dismiss``
+  closes.
 - ``retry``, ``release`` and ``link_existing`` of a push are the push side's
   (``xerodesk.engine.push.actions``): they requeue or link the push in the
   same transaction, and the runner sends it within seconds.
@@ -33,9 +34,11 @@ from xerodesk.engine.push.actions import (
     retry_push_in,
 )
 from xerodesk.engine.push.watch import notify_pushers
-from xerodesk.engine.relink import link_unavailable, request_link_in
+from xerodesk.engine.recheck import RECHECK_REQUESTED, recheck_unavailable, request_recheck_in
+from xerodesk.engine.relink import LINK_REQUESTED, link_unavailable, request_link_in
 from xerodesk.engine.resolve import (
     FINDING_KINDS,
+    SEND_REQUESTED,
     keep_xero_in,
     request_send_in,
     send_unavailable,
@@ -73,6 +76,10 @@ ACTION_TEXT: dict[str, tuple[str, str]] = {
     ),
 }
 
+#: the actions on a conflict or CRM edit that ask the runner for a Xero call, and
+#: the ``resolution`` an open item has while its call waits
+_REQUESTS = {SEND_CRM: SEND_REQUESTED, LINK_OTHER: LINK_REQUESTED, RETRY: RECHECK_REQUESTED}
+
 #: the actions that need a value from the person (the Xero record to link to)
 NEEDS_TARGET = frozenset({LINK_OTHER})
 
@@ -82,9 +89,9 @@ _CLOSING = {DISMISS: "dismissed", KEEP_XERO: "kept_xero"}
 #: the words of the actions that mean something else on a conflict or CRM edit
 FINDING_TEXT: dict[str, tuple[str, str]] = {
     RETRY: (
-        "Look again at the next sync",
-        "Close this item; the next sync compares the CRM with Xero again and reports "
-        "the record if they still differ.",
+        "Look again now",
+        "Read the record from Xero again at once and compare it with the CRM: this item "
+        "closes, and the record is reported again if they still differ.",
     ),
     KEEP_XERO: (
         "Keep Xero's value",
@@ -181,11 +188,15 @@ def _unavailable(item: ReviewRow, name: str) -> str | None:
 
 
 def _finding_unavailable(item: ReviewRow, name: str) -> str | None:
+    if name in _REQUESTS and item.resolution in _REQUESTS.values():
+        return "a request about this record is on its way to Xero already."
+    if name == RETRY:
+        return recheck_unavailable(item)
     if name == SEND_CRM:
         return send_unavailable(item)
     if name == LINK_OTHER:
         return link_unavailable(item)
-    if name in (KEEP_XERO, RETRY, DISMISS):
+    if name in (KEEP_XERO, DISMISS):
         return None
     return "the engine does not know this action on a conflict."
 
@@ -241,9 +252,10 @@ def _perform_finding(connection: Connection, item: ReviewRow, name: str) -> str:
         keep_xero_in(connection, item)
         close_item(connection, item.id, _CLOSING[KEEP_XERO])
         return _CLOSING[KEEP_XERO]
-    resolution = "retry" if name == RETRY else _CLOSING[DISMISS]
-    close_item(connection, item.id, resolution)
-    return resolution
+    if name == RETRY:
+        return request_recheck_in(connection, item)
+    close_item(connection, item.id, _CLOSING[DISMISS])
+    return _CLOSING[DISMISS]
 
 
 @dataclass(frozen=True)

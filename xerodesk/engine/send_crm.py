@@ -9,8 +9,9 @@ goes to the audit trail with Xero's correlation id, and the item closes.
 When Xero refuses, the item stays open with Xero's words and the send is no
 longer pending; a transient failure leaves it pending for the next push.
 
-The links to another Xero record a person asked for (``engine.relink``) go
-with the same step: each reads the named record from Xero once.
+The links to another Xero record a person asked for (``engine.relink``) and
+the records to look at again (``engine.recheck``) go with the same step:
+each reads its record from Xero once.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.edits import PART_TABLES, crm_rows
 from xerodesk.engine.findings import CONFLICT
 from xerodesk.engine.links import snapshot_value
+from xerodesk.engine.recheck import RECHECK_REQUESTED, recheck_requested
 from xerodesk.engine.relink import LINK_REQUESTED, link_requested
 from xerodesk.engine.resolve import SEND_REQUESTED, typed_value
 from xerodesk.errors import (
@@ -70,15 +72,17 @@ class SendReport:
     #: links to another Xero record made, and refused
     linked: int = 0
     link_refused: int = 0
+    #: records read from Xero again and judged ("look again now")
+    rechecked: int = 0
 
 
 def has_send_requests(connection: Connection) -> bool:
-    """Whether a person asked for a value to be sent or a record to be linked."""
+    """Whether a person asked for a value to be sent, a record linked or read again."""
     found = connection.scalar(
         select(ReviewItem.id)
         .where(
             ReviewItem.resolved_at.is_(None),
-            ReviewItem.resolution.in_((SEND_REQUESTED, LINK_REQUESTED)),
+            ReviewItem.resolution.in_((SEND_REQUESTED, LINK_REQUESTED, RECHECK_REQUESTED)),
         )
         .limit(1)
     )
@@ -243,4 +247,5 @@ async def send_requested(client: XeroClient, db: DbWorker, run_id: int | None = 
     links = await link_requested(client, db, run_id)
     report.linked, report.link_refused = links.linked, links.refused
     report.deferred += links.deferred
+    report.rechecked = await recheck_requested(client, db, run_id)
     return report
