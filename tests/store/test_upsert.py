@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, Table, func, select
+from sqlalchemy import Engine, Table, func, select, text
 
-from xerodesk.store.models import Product, SalesLedger, VatCode
+from xerodesk.store.base import Base
+from xerodesk.store.database import open_engine
+from xerodesk.store.models import Product, SalesLedger, SalesOrderHeader, VatCode
 from xerodesk.store.upsert import bulk_upsert, fetch_ids, rows_per_statement
 
 PRODUCTS: Table = Product.__table__  # type: ignore[assignment]
 LEDGERS: Table = SalesLedger.__table__  # type: ignore[assignment]
 VAT: Table = VatCode.__table__  # type: ignore[assignment]
+HEADERS: Table = SalesOrderHeader.__table__  # type: ignore[assignment]
 
 
 def _products(count: int, price: str) -> list[dict[str, object]]:
@@ -132,3 +137,59 @@ def test_statement_batches_stay_under_parameter_limits(dialect: str, columns: in
     size = rows_per_statement(dialect, columns)
     assert 1 <= size <= 5_000
     assert size * columns <= 60_000
+
+
+def _orders(count: int) -> list[dict[str, object]]:
+    return [
+        {
+            "xero_invoice_id": f"inv-{i:05d}",
+            "order_number": f"INV-{i}",
+            "order_date": date(2026, 1, 1) + timedelta(days=i % 400),
+            "due_date": None if i % 3 else date(999 + i % 2, 12, 31),
+            "paid_date": None,
+            "is_paid": None if i % 5 == 0 else bool(i % 2),
+            "exclude_from_reports": i % 4 == 0,
+            "gross_total": Decimal("1.0001") * i,
+        }
+        for i in range(count)
+    ]
+
+
+def test_sqlite_stores_dates_and_flags_as_sqlalchemy_does(tmp_path: Path) -> None:
+    """The bulk path binds dates and flags its own faster way; the stored values must
+    be those of SQLAlchemy's own insert, byte for byte, down to the year 999."""
+    rows = _orders(600)
+    stored = []
+    for name, write in (
+        ("bulk", lambda c: bulk_upsert(c, HEADERS, rows, ["xero_invoice_id"])),
+        ("orm", lambda c: c.execute(HEADERS.insert(), rows)),
+    ):
+        engine = open_engine(f"sqlite:///{tmp_path / name}.db")
+        Base.metadata.create_all(engine)
+        with engine.begin() as connection:
+            write(connection)
+        columns = "xero_invoice_id, order_date, due_date, paid_date, is_paid, "
+        columns += "exclude_from_reports, gross_total, typeof(order_date), typeof(is_paid)"
+        with engine.connect() as connection:
+            query = text(f"SELECT {columns} FROM sales_order_header ORDER BY xero_invoice_id")
+            stored.append([tuple(row) for row in connection.execute(query)])
+        engine.dispose()
+    assert stored[0] == stored[1]
+    assert len(stored[0]) == 600
+    assert {row[7] for row in stored[0]} == {"text"}
+    assert {row[8] for row in stored[0]} == {"integer", "null"}
+
+
+def test_sqlite_bulk_path_takes_values_of_other_types_as_sqlalchemy_does(
+    tmp_path: Path,
+) -> None:
+    """A datetime in a date column is not the date's ``isoformat``: the general
+    processor handles it, as it does for any value of an unexpected type."""
+    engine = open_engine(f"sqlite:///{tmp_path / 'mixed.db'}")
+    Base.metadata.create_all(engine)
+    row = {"xero_invoice_id": "inv-1", "order_date": datetime(2026, 5, 4, 13, 14, 15)}
+    with engine.begin() as connection:
+        bulk_upsert(connection, HEADERS, [row], ["xero_invoice_id"])
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT order_date FROM sales_order_header")) == "2026-05-04"
+    engine.dispose()

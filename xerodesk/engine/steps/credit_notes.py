@@ -77,7 +77,11 @@ def write_credit_notes(
     records = latest_per_id(mapped, lambda m: m.credit_note_id)
     links = load_links(connection, ENTITY, [m.credit_note_id for m in records])
     snapshots = {m.credit_note_id: _snapshot(m) for m in records}
-    todo = [m for m in records if changed(links.get(m.credit_note_id), snapshots[m.credit_note_id])]
+    todo = [
+        m
+        for m in records
+        if changed(links.get(m.credit_note_id), snapshots[m.credit_note_id], m.updated_at)
+    ]
     if not todo:
         return Counts(unchanged=len(records)), set()
     ledgers = ids_by(connection, LEDGERS, "sales_ledger_id", (m.contact_id for m in todo))

@@ -14,16 +14,14 @@ fills it on a later pass from the Xero ids the rows keep.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Column, Connection, Table, delete, select
 
 from xerodesk.domain.sync import Counts
-from xerodesk.engine.links import Link, snapshot_value
+from xerodesk.engine.links import Link
 from xerodesk.store.models import Product
 from xerodesk.store.upsert import batches, bulk_upsert, fetch_ids, rows_per_statement
 
@@ -49,25 +47,33 @@ def latest_per_id(mapped: Sequence[D], key: Callable[[D], str]) -> list[D]:
     return list(latest.values())
 
 
-def _digest_default(value: Any) -> Any:
-    """What ``snapshot_value`` makes of a value JSON cannot write itself."""
-    if type(value) is Decimal:
-        # as snapshot_value: integral amounts without their trailing zeros
-        return str(value.normalize()) if value == value.to_integral() else str(value)
-    if isinstance(value, Mapping):
-        return {str(k): v for k, v in value.items()}
-    return snapshot_value(value)
+#: the snapshot key of a document's digest of its mapped values
+VALUES_KEY = "values"
+#: where releases before it kept a digest of another form (see ``changed``)
+LEGACY_KEY = "digest"
 
 
-def _digest(parts: Any) -> str:
-    """SHA-256 of the snapshot form of ``parts`` as sorted, compact JSON.
+def _compact(part: Any) -> Any:
+    """A part as plain values: a mapped row (a dict in its mapper's fixed column
+    order) becomes the tuple of its values; lists of rows likewise."""
+    if isinstance(part, Mapping):
+        return tuple(part.values())
+    if isinstance(part, list | tuple):
+        return [tuple(p.values()) if isinstance(p, Mapping) else p for p in part]
+    return part
 
-    The encoder converts only what JSON cannot write itself (decimals, dates,
-    enums), which gives the text ``snapshot_value`` would, at a fraction of
-    the cost of copying every value first.
+
+def _digest(parts: Sequence[Any]) -> str:
+    """A digest of the mapped values ``parts``: BLAKE2b of their ``repr``.
+
+    Mapped values are text, numbers, ``Decimal``, dates, flags and None, whose
+    ``repr`` is exact and the same in every process (no sets, whose order would
+    depend on hashing); the same Xero record mapped by the same release gives
+    the same digest, and any changed value another. Dicts are taken by value
+    in their mapper's fixed column order.
     """
-    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=_digest_default)
-    return hashlib.sha256(text.encode()).hexdigest()
+    text = repr([_compact(part) for part in parts])
+    return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
 
 
 def document_snapshot(
@@ -87,8 +93,8 @@ def document_snapshot(
     part in telling changed from unchanged.
     """
     snapshot: dict[str, Any] = {
-        "digest": _digest(list(parts)),
-        "balance": _digest(list(balance)),
+        VALUES_KEY: _digest(parts),
+        "balance": _digest([list(balance)]),
         "contact_id": contact_id,
     }
     if state is not None:
@@ -120,12 +126,29 @@ def balance_contacts(link: Link | None, snapshot: Mapping[str, Any]) -> set[str]
     return {contact, str(before.get("contact_id") or contact)}
 
 
-def changed(link: Link | None, snapshot: Mapping[str, Any]) -> bool:
+def changed(
+    link: Link | None, snapshot: Mapping[str, Any], updated_at: datetime | None = None
+) -> bool:
     """Xero changed the record since it was written (a document's audited state aside,
-    so that documents written before it was kept are not all rewritten for it)."""
+    so that documents written before it was kept are not all rewritten for it).
+
+    A document last written by a release that kept another kind of digest
+    (``LEGACY_KEY``) is judged by Xero's time of change instead, which Xero
+    moves with every edit of a document, so an upgrade rewrites none that
+    Xero has not changed.
+    """
     if link is None or link.snapshot is None:
         return True
+    if LEGACY_KEY in link.snapshot and LEGACY_KEY not in snapshot:
+        if updated_at is not None and link.xero_updated_at is not None:
+            return _aware(updated_at) != _aware(link.xero_updated_at)
+        return True
     return _compared(link.snapshot) != _compared(snapshot)
+
+
+def _aware(moment: datetime) -> datetime:
+    """Times read back from SQLite and MariaDB are naive UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _compared(snapshot: Mapping[str, Any]) -> dict[str, Any]:
@@ -159,10 +182,21 @@ def upsert_by_key(
     """Upsert ``rows`` on ``key`` (every column theirs); returns key → row id."""
     if not rows:
         return {}
-    columns = sorted({c for row in rows for c in row})
-    full = [{c: row.get(c) for c in columns} for row in rows]
-    bulk_upsert(connection, table, full, [key])
+    bulk_upsert(connection, table, uniform(rows), [key])
     return ids_by(connection, table, key, (str(row[key]) for row in rows))
+
+
+def uniform(rows: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
+    """``rows`` with the same columns each (a missing value None), as a bulk upsert needs.
+
+    Rows from one mapper already share their columns: they are returned as
+    they are, without a copy.
+    """
+    first = rows[0].keys()
+    if all(row.keys() == first for row in rows):
+        return rows
+    columns = sorted({c for row in rows for c in row})
+    return [{c: row.get(c) for c in columns} for row in rows]
 
 
 def replace_lines(
@@ -177,13 +211,10 @@ def replace_lines(
     ``parent`` names the column that ties a line to its document (a header id,
     or ``xero_credit_note_id`` for credit notes, which have no header).
     """
-    unique = list({line[LINE_KEY]: line for line in lines}.values())
+    keep = {line[LINE_KEY] for line in lines}
+    unique = lines if len(keep) == len(lines) else list({ln[LINE_KEY]: ln for ln in lines}.values())
     if unique:
-        columns = sorted({c for line in unique for c in line})
-        bulk_upsert(
-            connection, table, [{c: ln.get(c) for c in columns} for ln in unique], [LINE_KEY]
-        )
-    keep = {line[LINE_KEY] for line in unique}
+        bulk_upsert(connection, table, uniform(unique), [LINE_KEY])
     stale: list[int] = []
     first: dict[Any, int] = {}
     column: Column[Any] = table.c[parent]

@@ -80,7 +80,11 @@ def write_invoices(
     records = latest_per_id(mapped, lambda m: m.invoice_id)
     links = load_links(connection, ENTITY, [m.invoice_id for m in records])
     snapshots = {m.invoice_id: _snapshot(m) for m in records}
-    todo = [m for m in records if changed(links.get(m.invoice_id), snapshots[m.invoice_id])]
+    todo = [
+        m
+        for m in records
+        if changed(links.get(m.invoice_id), snapshots[m.invoice_id], m.updated_at)
+    ]
     if not todo:
         return Counts(unchanged=len(records)), set()
     ledgers = ids_by(connection, LEDGERS, "sales_ledger_id", (m.contact_id for m in todo))

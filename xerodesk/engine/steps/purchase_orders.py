@@ -86,7 +86,7 @@ def write_purchase_orders(
     todo = [
         m
         for m in records
-        if changed(links.get(m.purchase_order_id), snapshots[m.purchase_order_id])
+        if changed(links.get(m.purchase_order_id), snapshots[m.purchase_order_id], m.updated_at)
     ]
     if not todo:
         return Counts(unchanged=len(records))
