@@ -220,6 +220,26 @@ def test_a_named_contact_found_linked_when_xero_is_read_is_refused(
     assert orgs.ACME in links(db_engine, "contacts")
 
 
+def test_a_customer_is_not_linked_to_a_supplier_only_contact(
+    xero: RunningSandbox, db_engine: Engine
+) -> None:
+    item = two_sided_email_edit(xero, db_engine)
+    ledger = one(db_engine, "sales_ledger", sales_ledger_id=orgs.ACME)
+    supplier = new_xero_contact(xero, Name="Acme Supplies Ltd")["ContactID"]
+    xero.control("POST", f"/contacts/{supplier}/flags", {"IsCustomer": False, "IsSupplier": True})
+    link_other(db_engine, item["id"], supplier)
+    push(xero, db_engine)
+    state = item_state(db_engine, item["id"])
+    assert state["resolved_at"] is None
+    assert state["details"]["link_refusal"] == (
+        f'Xero contact "Acme Supplies Ltd" ({supplier}) is not a customer in Xero, while the '
+        f"CRM record is a customer (sales ledger {ledger['id']}); link to a contact Xero "
+        "holds as a customer"
+    )
+    assert one(db_engine, "sales_ledger", id=ledger["id"])["sales_ledger_id"] == orgs.ACME
+    assert [r for r in table_rows(db_engine, "company") if r["xero_contact_id"] == supplier] == []
+
+
 def test_a_value_that_is_not_a_xero_id_is_refused(xero: RunningSandbox, db_engine: Engine) -> None:
     item = two_sided_email_edit(xero, db_engine)
     for bad in ("ACME01", "11111111-1111-4111-8111-11111111111", "{11111111}", ""):

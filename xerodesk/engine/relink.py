@@ -50,7 +50,7 @@ from xerodesk.errors import (
     XeroNotFoundError,
     XeroRequestError,
 )
-from xerodesk.mapping.contacts import map_contact
+from xerodesk.mapping.contacts import MappedContact, map_contact
 from xerodesk.mapping.items import map_item
 from xerodesk.store.models import (
     Division,
@@ -150,10 +150,12 @@ def link_unavailable(item: ReviewRow) -> str | None:
 
 
 def _record_name(connection: Connection, table: str, row_id: int) -> str:
-    for model_table in (*(t for parts in PART_TABLES.values() for t, _k in parts.values()),):
-        if model_table.name != table:
-            continue
-        columns = [c for c in ("name", "description", "product_item_id") if c in model_table.c]
+    """The CRM row's name (a product: its description or code); empty if none."""
+    tables = {t.name: t for parts in PART_TABLES.values() for t, _key in parts.values()}
+    model_table = tables.get(table)
+    names = ("name", "description", "product_item_id", "first_name", "last_name")
+    columns = [c for c in names if model_table is not None and c in model_table.c]
+    if model_table is not None and columns:
         row = connection.execute(
             select(*(model_table.c[c] for c in columns)).where(model_table.c.id == row_id)
         ).first()
@@ -391,6 +393,19 @@ def _check_code_free(connection: Connection, old_id: str, code: str) -> None:
         )
 
 
+def _check_same_role(mapped: MappedContact, main_table: str, row_id: int) -> None:
+    """A CRM customer (supplier) can only become a Xero contact that is one too:
+    its ledger takes the contact's values; the other kind would leave it stale."""
+    roles = {"sales_ledger": "customer", "purchase_ledger": "supplier"}
+    if main_table in roles and getattr(mapped, main_table) is None:
+        role = roles[main_table]
+        raise ConfigurationError(
+            f'Xero contact "{mapped.name}" ({mapped.contact_id}) is not a {role} in Xero, '
+            f"while the CRM record is a {role} ({main_table.replace('_', ' ')} {row_id}); "
+            f"link to a contact Xero holds as a {role}"
+        )
+
+
 def apply_link(
     connection: Connection, request: LinkRequest, record: dict[str, Any], run_id: int | None
 ) -> bool:
@@ -427,6 +442,9 @@ def apply_link(
     if entity == "items":
         mapped_item = map_item(record)
         _check_code_free(connection, old_id, mapped_item.code)
+    else:
+        mapped = map_contact(record, display_account_number=options.display_account_number)
+        _check_same_role(mapped, str(link[1]), int(link[2]))
     _rekey(connection, entity, old_id, new_id)
     # the link follows; without a snapshot every value of Xero's record is taken
     connection.execute(
@@ -435,7 +453,6 @@ def apply_link(
         .values(xero_id=new_id, snapshot=None, synced_at=utcnow())
     )
     if entity == "contacts":
-        mapped = map_contact(record, display_account_number=options.display_account_number)
         write_contacts(connection, [mapped], run_id)
         _adopt_documents(connection, new_id)
     else:
