@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, insert, select
 
 from tests.engine import push_support
 from tests.engine.push_support import one, open_reviews, push, xero_records
@@ -31,7 +31,7 @@ from tests.support.sandbox import RunningSandbox
 from tests.support.sync import table_rows
 from xerodesk.engine.review import action_states, perform
 from xerodesk.errors import ConfigurationError
-from xerodesk.store.models import SalesLedger
+from xerodesk.store.models import SalesLedger, SalesOrderHeader, SalesTransaction
 from xerodesk.store.views import review_item
 from xerodesk.store.xd_models import RecordLink
 
@@ -156,6 +156,47 @@ def test_a_crm_order_of_the_relinked_customer_goes_to_the_new_contact(
     [invoice] = push_support.xero_invoices(xero, "Q-RELINK-1")
     assert invoice["Contact"]["ContactID"] == new_id
     assert one(db_engine, "quote", id=quote)["xero_invoice_id"] == invoice["InvoiceID"]
+
+
+def test_documents_follow_the_crm_record(xero: RunningSandbox, db_engine: Engine) -> None:
+    """The customer's documents keep pointing at it; the new contact's documents
+    that had no CRM customer (read before the contact) join it."""
+    item = two_sided_email_edit(xero, db_engine)
+    ledger_id = one(db_engine, "sales_ledger", sales_ledger_id=orgs.ACME)["id"]
+    new_id = new_xero_contact(xero, Name="Acme Trading Limited")["ContactID"]
+    headers = SalesOrderHeader.__table__
+    lines = SalesTransaction.__table__
+    with db_engine.begin() as connection:
+        own, orphan = (
+            connection.execute(
+                insert(headers).values(
+                    order_number=number, sales_ledger_id=ledger, xero_contact_id=contact
+                )
+            ).inserted_primary_key[0]
+            for number, ledger, contact in (
+                ("INV-OWN", ledger_id, orgs.ACME),
+                ("INV-ORPHAN", None, new_id),
+            )
+        )
+        connection.execute(
+            insert(lines),
+            [
+                {"sales_order_header_id": own, "sales_ledger_id": ledger_id, "description": "a"},
+                {"sales_order_header_id": orphan, "sales_ledger_id": None, "description": "b"},
+            ],
+        )
+    link_other(db_engine, item["id"], new_id)
+    push(xero, db_engine)
+    assert item_state(db_engine, item["id"])["resolution"] == "linked"
+    by_number = {h["order_number"]: h for h in table_rows(db_engine, "sales_order_header")}
+    assert by_number["INV-OWN"]["sales_ledger_id"] == ledger_id
+    assert by_number["INV-ORPHAN"]["sales_ledger_id"] == ledger_id
+    assert {
+        r["description"]: r["sales_ledger_id"] for r in table_rows(db_engine, "sales_transaction")
+    } == {
+        "a": ledger_id,
+        "b": ledger_id,
+    }
 
 
 def test_link_other_by_contact_number(xero: RunningSandbox, db_engine: Engine) -> None:
