@@ -111,9 +111,22 @@ def _write_page_transaction(
 def _finish_walk(
     connection: Connection, entity: EntityKind, cursor: datetime | None, full: bool
 ) -> None:
+    """The walk's cursor. The first walk of an entity the sweep reconciles read
+    everything as it is (archived and merged contacts included): it counts as the
+    entity's reconciliation, saved here with the cursor, so that a pass stopped
+    before its sweep cannot leave the entity read but never reconciled (the next
+    pass would sweep it a day early, and apply merges an uninterrupted pair of
+    passes leaves for the first scheduled sweep)."""
+    from xerodesk.engine.sweep import SWEPT  # the sweep builds on this module
+
+    now = utcnow()
     values: dict[str, object] = {"modified_since": cursor, "resume": None}
     if full:
-        values["last_full_at"] = utcnow()
+        values["last_full_at"] = now
+    if entity in SWEPT:
+        before = load_cursor(connection, entity.value)
+        if before.modified_since is None and before.last_reconcile_at is None:
+            values["last_reconcile_at"] = now
     save_cursor(connection, entity.value, **values)
 
 
