@@ -243,7 +243,7 @@ def run_detail(connection: Connection, run_id: int) -> RunDetail | None:
     reviews = [
         _review_row(r)
         for r in connection.execute(
-            select(_REVIEW).where(ReviewItem.run_id == run_id).order_by(ReviewItem.id)
+            _review_query().where(ReviewItem.run_id == run_id).order_by(ReviewItem.id)
         )
     ]
     changes = connection.scalar(
