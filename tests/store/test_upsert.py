@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, Table, func, select, text
+from sqlalchemy.dialects import sqlite
 
 from xerodesk.store.base import Base
 from xerodesk.store.database import open_engine
 from xerodesk.store.models import Product, SalesLedger, SalesOrderHeader, VatCode
-from xerodesk.store.upsert import bulk_upsert, fetch_ids, rows_per_statement
+from xerodesk.store.upsert import _bound, bulk_upsert, fetch_ids, rows_per_statement
 
 PRODUCTS: Table = Product.__table__  # type: ignore[assignment]
 LEDGERS: Table = SalesLedger.__table__  # type: ignore[assignment]
@@ -150,6 +151,12 @@ def _orders(count: int) -> list[dict[str, object]]:
             "is_paid": None if i % 5 == 0 else bool(i % 2),
             "exclude_from_reports": i % 4 == 0,
             "gross_total": Decimal("1.0001") * i,
+            "xero_updated_at": [
+                None,
+                datetime(2026, 6, 30, 23, 59, 59, 999999, tzinfo=UTC),
+                datetime(2026, 7, 1, 1, 30, tzinfo=timezone(timedelta(hours=-7))),
+                datetime(2026, 1, 2, 3, 4, 5),  # naive: already UTC
+            ][i % 4],
         }
         for i in range(count)
     ]
@@ -169,15 +176,45 @@ def test_sqlite_stores_dates_and_flags_as_sqlalchemy_does(tmp_path: Path) -> Non
         with engine.begin() as connection:
             write(connection)
         columns = "xero_invoice_id, order_date, due_date, paid_date, is_paid, "
-        columns += "exclude_from_reports, gross_total, typeof(order_date), typeof(is_paid)"
+        columns += "exclude_from_reports, gross_total, xero_updated_at, "
+        columns += "typeof(order_date), typeof(is_paid)"
         with engine.connect() as connection:
             query = text(f"SELECT {columns} FROM sales_order_header ORDER BY xero_invoice_id")
             stored.append([tuple(row) for row in connection.execute(query)])
         engine.dispose()
     assert stored[0] == stored[1]
     assert len(stored[0]) == 600
-    assert {row[7] for row in stored[0]} == {"text"}
-    assert {row[8] for row in stored[0]} == {"integer", "null"}
+    assert {row[8] for row in stored[0]} == {"text"}
+    assert {row[9] for row in stored[0]} == {"integer", "null"}
+    assert "2026-07-01 08:30:00.000000" in {row[7] for row in stored[0]}
+
+
+@pytest.mark.parametrize(
+    ("column", "values"),
+    [
+        ("order_date", [date(2026, 2, 28), None, date(999, 12, 31), date(1, 1, 1)]),
+        ("is_paid", [True, False, None]),
+        (
+            "xero_updated_at",
+            [
+                datetime(2026, 6, 30, 23, 59, 59, 999999, tzinfo=UTC),
+                datetime(2026, 3, 29, 1, 0, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+                datetime(2026, 1, 2, 3, 4, 5),
+                None,
+            ],
+        ),
+    ],
+)
+def test_sqlite_fast_binding_is_taken_and_equals_sqlalchemys(
+    column: str, values: list[object]
+) -> None:
+    dialect = sqlite.dialect()
+    type_ = HEADERS.c[column].type
+    processor = type_._cached_bind_processor(dialect)
+    assert processor is not None
+    bound = _bound(values, processor, type_, dialect)
+    assert not isinstance(bound, map)  # the fast path, not the general one
+    assert list(bound) == [processor(v) for v in values]
 
 
 def test_sqlite_bulk_path_takes_values_of_other_types_as_sqlalchemy_does(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
+from functools import lru_cache
 
 __all__ = [
     "format_if_modified_since",
@@ -91,12 +92,15 @@ def parse_xero_datetime(text: str) -> datetime:
     raise ValueError(f"not a Xero date or time: {text!r}")
 
 
+@lru_cache(maxsize=4096)
 def parse_xero_date(text: str) -> date:
     """A calendar date from any of Xero's forms.
 
     ``/Date(ms±hhmm)/`` is read in the offset it names, so a local midnight sent
     as its UTC instant lands on the right day; ISO text keeps its own calendar
-    date (``2018-10-20T00:00:00`` is 20 October).
+    date (``2018-10-20T00:00:00`` is 20 October). The documents of a page share
+    a few hundred dates, so recent answers are remembered (a ``date`` cannot
+    change; text in no known form raises each time).
     """
     value = text.strip()
     ms = _ms_parts(value)

@@ -9,7 +9,7 @@ that stay under each driver's limit on bound parameters.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from itertools import islice
 from operator import itemgetter
 from types import NoneType
@@ -17,7 +17,10 @@ from typing import Any
 
 from sqlalchemy import Boolean, Connection, Table, select, tuple_
 from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import Insert
+
+from xerodesk.store.types import UTCDateTime
 
 #: bound parameters per statement we allow ourselves on each dialect
 _PARAMETER_LIMIT = {"sqlite": 30_000, "postgresql": 30_000, "mysql": 60_000, "mariadb": 60_000}
@@ -129,35 +132,61 @@ def _sqlite_executemany(
             # column by column: each processor mapped over its column in one go
             by_column: list[Any] = list(zip(*parameters, strict=True))
             for index, fn, type_ in processors:
-                by_column[index] = _bound(by_column[index], fn, type_)
+                by_column[index] = _bound(by_column[index], fn, type_, dialect)
             parameters = list(zip(*by_column, strict=True))
         connection.exec_driver_sql(sql, parameters)
 
 
-#: how SQLAlchemy's SQLite dialect stores a date by default (``date.isoformat``'s form)
+#: how SQLAlchemy's SQLite dialect stores dates and times by default
 _SQLITE_DATE_FORMAT = "%(year)04d-%(month)02d-%(day)02d"
+_SQLITE_DATETIME_FORMAT = (
+    "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
+)
 
 
-def _bound(column: Sequence[Any], fn: Callable[[Any], Any], type_: Any) -> Iterable[Any]:
+def _bound(
+    column: Sequence[Any], fn: Callable[[Any], Any], type_: Any, dialect: Dialect
+) -> Iterable[Any]:
     """``fn`` applied to every value of ``column``, or the same values a cheaper way.
 
-    Two of SQLAlchemy's SQLite bind processors have exact C-level twins when
-    every value has the expected type: a flag is bound as the driver binds a
-    ``bool`` (1 or 0, as ``int(flag)``), and a ``date`` in the default storage
-    format is its ``isoformat()``. Anything else goes through ``fn``.
+    Three of the SQLite bind processors have exact C-level twins when every
+    value has the expected type: a flag is bound as the driver binds a
+    ``bool`` (1 or 0, as ``int(flag)``); a ``date`` in the default storage
+    format is its ``isoformat()``; a UTC timestamp (``UTCDateTime``) is its
+    naive UTC ``isoformat(" ", "microseconds")``. Anything else goes through
+    ``fn``.
     """
     kinds = set(map(type, column))
     if isinstance(type_, Boolean) and kinds <= {bool, NoneType}:
         return column
+    if isinstance(type_, UTCDateTime):
+        inner = type_.load_dialect_impl(dialect)
+        if (
+            isinstance(inner, sqlite.DATETIME)
+            and getattr(inner, "_storage_format", None) == _SQLITE_DATETIME_FORMAT
+            and kinds <= _TIMES
+        ):
+            return [None if value is None else _utc_text(value) for value in column]
+        return map(fn, column)
+    impl = type_.dialect_impl(dialect)
     if (
-        isinstance(type_, sqlite.DATE)
-        and getattr(type_, "_storage_format", None) == _SQLITE_DATE_FORMAT
-        and kinds <= {date, NoneType}
+        isinstance(impl, sqlite.DATE)
+        and getattr(impl, "_storage_format", None) == _SQLITE_DATE_FORMAT
+        and kinds <= _DATES
     ):
-        if NoneType in kinds:
-            return [None if value is None else value.isoformat() for value in column]
-        return list(map(date.isoformat, column))
+        return [None if value is None else value.isoformat() for value in column]
     return map(fn, column)
+
+
+_DATES = frozenset({date, NoneType})
+_TIMES = frozenset({datetime, NoneType})
+
+
+def _utc_text(value: datetime) -> str:
+    """What ``UTCDateTime`` and SQLite's DATETIME make of ``value``: naive UTC text."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def fetch_ids(
