@@ -25,9 +25,10 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Table
 
 from xerodesk.store.types import utcnow
+from xerodesk.store.upsert import bulk_insert
 from xerodesk.store.xd_models import AuditEntry
 
 __all__ = [
@@ -108,8 +109,7 @@ def write_audit(
         }
         for line in lines
     ]
-    connection.execute(insert(AUDIT), rows)
-    return len(rows)
+    return bulk_insert(connection, AUDIT, rows)
 
 
 def document_state(number: Any, status: Any, total: Any) -> dict[str, Any]:

@@ -67,7 +67,7 @@ def load_links(connection: Connection, entity: str, xero_ids: Iterable[str]) -> 
                 RecordLink.xero_updated_at,
             ).where(RecordLink.entity == entity, RecordLink.xero_id.in_(ids))
         )
-        for xero_id, table, crm_id, snapshot, updated in rows:
+        for xero_id, table, crm_id, snapshot, updated in rows.all():
             found[xero_id] = Link(xero_id, table, crm_id, snapshot, updated)
     return found
 

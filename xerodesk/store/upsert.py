@@ -98,6 +98,25 @@ def bulk_upsert(
     return len(rows)
 
 
+def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert ``rows`` (every row with the same columns); returns how many.
+
+    On SQLite the statement is compiled once and rows go as positional tuples
+    (as ``bulk_upsert`` sends them); elsewhere the driver batches them.
+    """
+    if not rows:
+        return 0
+    statement = _insert_for(connection, table)
+    columns = list(rows[0].keys())
+    size = rows_per_statement(connection.dialect.name, len(columns))
+    if connection.dialect.name == "sqlite":
+        _sqlite_executemany(connection, statement, columns, rows, size)
+        return len(rows)
+    for chunk in batches(rows, size):
+        connection.execute(statement, [dict(row) for row in chunk])
+    return len(rows)
+
+
 def _sqlite_executemany(
     connection: Connection,
     statement: Insert,
@@ -204,7 +223,9 @@ def fetch_ids(
         else:
             condition = tuple_(*key_columns).in_(chunk_values)
         query = select(table.c.id, *key_columns).where(condition)
-        for row in connection.execute(query):
-            key = row[1] if len(key_columns) == 1 else tuple(row[1:])
-            found[key] = row[0]
+        rows = connection.execute(query).all()  # fetched at once, not row by row
+        if len(key_columns) == 1:
+            found.update((key, row_id) for row_id, key in rows)
+        else:
+            found.update((tuple(row[1:]), row[0]) for row in rows)
     return found

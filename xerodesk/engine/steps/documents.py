@@ -223,7 +223,7 @@ def replace_lines(
         query = select(table.c.id, table.c[LINE_KEY], column).where(
             column.in_([item["p"] for item in chunk])
         )
-        for row_id, line_id, owner in connection.execute(query):
+        for row_id, line_id, owner in connection.execute(query).all():
             if line_id not in keep:
                 stale.append(row_id)
             elif owner not in first or row_id < first[owner]:
