@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.reliability.test_crash_trials import pages_saved, reference, settle
+from tests.reliability.test_crash_trials import last_outcome, pages_saved, reference, settle
 from tests.support.databases import DatabaseFactory
 from tests.support.reliability import (
     TIME_SCALE,
@@ -114,16 +114,38 @@ def fault_mid_pass(
         raise AssertionError("the sync hung after the database fault") from None
     lines = [line for line in err.strip().splitlines() if line.strip()]
     return {
-        "landed_mid_pass": landed,
+        # a fault that found no connection to hit did not land
+        "landed_mid_pass": landed and hit > 0,
         "connections_hit": hit,
         "exit_status": process.returncode,
         "error": lines[-1] if lines else "",
+        # the progress display writes a line per step; errors begin "xerodesk:"
+        "error_lines": [line for line in lines if line.startswith("xerodesk:")],
         "stderr_lines": len(lines),
         "traceback": "Traceback" in err,
+        "last_run": last_outcome(direct),
     }
 
 
-@pytest.mark.slow
+def check_outcome(outcome: dict[str, Any]) -> str:
+    """The issue allows either ending of a pass hit by a database fault: it fails
+    cleanly (exit status 3 and one line saying the connection was lost), or it
+    reconnects and finishes its pass (exit status 0, or 1 when it leaves review
+    items, as an uninterrupted pass may). Returns which, and asserts it."""
+    assert not outcome["traceback"], outcome
+    if outcome["exit_status"] == 3:
+        assert outcome["error_lines"] == [outcome["error"]], outcome
+        assert outcome["error"].startswith("xerodesk: lost the connection to the database: "), (
+            outcome
+        )
+        return "failed_cleanly"
+    assert outcome["exit_status"] in (0, 1), outcome
+    # the fault did land, yet the pass the process recorded last finished: it retried
+    assert outcome["last_run"] == "ok", outcome
+    assert not any("lost the connection" in line for line in outcome["error_lines"]), outcome
+    return "retried" if outcome["landed_mid_pass"] else "not_hit"
+
+
 @pytest.mark.network_db
 @pytest.mark.parametrize("kind", KINDS)
 def test_database_faults_mid_pass_end_cleanly_and_converge(
@@ -139,7 +161,11 @@ def test_database_faults_mid_pass_end_cleanly_and_converge(
             try:
                 proxied = proxy.url(direct)
                 outcome = fault_mid_pass(fault_sandbox, direct, proxied, proxy, fault, tmp_path)
-                outcome.update(fault=fault, round=round_)
+                try:
+                    ending = check_outcome(outcome)
+                except AssertionError as error:  # recorded first, asserted below
+                    ending = f"unclean: {error}"
+                outcome.update(fault=fault, round=round_, ending=ending)
                 outcomes.append(outcome)
                 settle(fault_sandbox, proxied, tmp_path)
             finally:
@@ -147,6 +173,10 @@ def test_database_faults_mid_pass_end_cleanly_and_converge(
             diff = differences(canonical(direct), expected)
             if diff:
                 divergences[f"{fault} round {round_}"] = diff
+    endings = {
+        ending: sum(o["ending"] == ending for o in outcomes)
+        for ending in ("failed_cleanly", "retried", "not_hit")
+    }
     record(
         f"db_faults_{kind}",
         {
@@ -155,16 +185,14 @@ def test_database_faults_mid_pass_end_cleanly_and_converge(
             "faults": len(outcomes),
             "landed_mid_pass": sum(o["landed_mid_pass"] for o in outcomes),
             "exit_statuses": sorted({o["exit_status"] for o in outcomes}),
+            "endings": endings,
             "outcomes": outcomes,
             "divergences": len(divergences),
             "divergence_details": divergences,
         },
     )
-    for outcome in outcomes:
-        assert not outcome["traceback"], outcome
-        assert outcome["exit_status"] in (0, 1, 3), outcome
-        if outcome["exit_status"] == 3:
-            # the error is the last line (the progress display writes above it)
-            assert outcome["error"].startswith("xerodesk: lost the connection"), outcome
-    assert sum(o["landed_mid_pass"] for o in outcomes) >= len(outcomes) // 2
+    assert [o for o in outcomes if o["ending"].startswith("unclean")] == []
+    assert endings["not_hit"] <= len(outcomes) // 2, outcomes
+    # the settling passes are incremental: had a cursor moved past rows that were
+    # never committed, they would not be read again and the tables would differ
     assert divergences == {}
