@@ -29,8 +29,8 @@ test: lint
 	$(UV) run pytest --ignore=tests/gui -n 4 --dist load -m "not slow"
 	$(UV) run pytest tests/gui
 
-# The long runs: kill -9 trials, the reliability suite at its small size, the
-# 1,000-call backfill, the large generator (about 15 minutes on two cores).
+# The long runs: kill -9 trials of tests/engine, the 1,000-call backfill, the
+# large generator. (The reliability suite runs in `make test` at its small size.)
 test-slow: sync
 	scripts/ensure-databases
 	$(UV) run pytest --ignore=tests/gui -n 4 --dist load -m slow
@@ -57,11 +57,13 @@ wheel-check:
 	scripts/check-wheel
 
 # The reliability suite at full size (make test runs it small): fault soak,
-# crash trials, database faults, hostile input, secrets, concurrency. Writes
-# its figures under reliability/results and prints them.
+# crash trials, database faults, hostile input, secrets, concurrency, on two
+# workers (about 45 minutes on two cores). Writes its figures under
+# reliability/results and prints them.
 reliability: sync
 	scripts/ensure-databases
 	rm -rf reliability/results
+	mkdir -p reliability/results
 	XERODESK_RELIABILITY_SIZE=medium XERODESK_RELIABILITY_RESULTS=reliability/results \
-		$(UV) run pytest tests/reliability -p no:cacheprovider -rA
-	$(UV) run python -m tests.reliability.report reliability/results
+		$(UV) run pytest tests/reliability -p no:cacheprovider -rA -n 2 --dist load; \
+		status=$$?; $(UV) run python -m tests.reliability.report reliability/results; exit $$status

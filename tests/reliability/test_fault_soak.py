@@ -141,7 +141,6 @@ async def clean_pull(sandbox: RunningSandbox, engine: Engine) -> None:
         db.close()
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("kind", SCALE.soak_kinds)
 async def test_a_sync_under_every_fault_ends_as_a_clean_one(
     database_factory: DatabaseFactory, kind: str

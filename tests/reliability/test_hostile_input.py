@@ -181,7 +181,6 @@ def reviewed_ids(engine: Engine) -> set[str]:
     )
 
 
-@pytest.mark.slow
 def test_hostile_and_damaged_contacts_land_or_are_reviewed(
     tampered: tuple[RunningSandbox, Tamper], database_factory: DatabaseFactory
 ) -> None:
@@ -198,7 +197,7 @@ def test_hostile_and_damaged_contacts_land_or_are_reviewed(
     # CI's small size replays the same examples every run (it cannot flake on a
     # new draw); the full size draws afresh each time
     @settings(
-        max_examples=max(5, SCALE.hypothesis_examples // 4),
+        max_examples=SCALE.hypothesis_examples,
         derandomize=SCALE.name == "small",
         deadline=None,
         suppress_health_check=list(HealthCheck),
@@ -264,7 +263,6 @@ HUGE = [
 ]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("kind", [*sorted(BROKEN_BODIES), "huge_page"])
 def test_a_broken_body_ends_the_pass_clearly_and_the_next_converges(
     tampered: tuple[RunningSandbox, Tamper], database_factory: DatabaseFactory, kind: str
