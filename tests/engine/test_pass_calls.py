@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Router
 from starlette.types import Receive, Scope, Send
@@ -26,7 +26,7 @@ from tests.support import orgs
 from tests.support.sandbox import RunningSandbox, start_sandbox
 from tests.support.sync import snapshot_tables, sync_pass, table_rows
 from xerodesk.domain.sync import PULL_ORDER, EntityKind
-from xerodesk.engine.passes import PassReport
+from xerodesk.engine.passes import PassReport, current_plan
 from xerodesk.engine.review import perform
 from xerodesk.sandbox.app import default_api_routes
 from xerodesk.store.state import load_cursor, save_cursor
@@ -69,6 +69,11 @@ def calls(sandbox: RunningSandbox) -> dict[str, int]:
     return {k: v for k, v in counters["by_endpoint"].items() if v}
 
 
+def planned(connection: Connection) -> dict[str, int]:
+    """The next pass's estimated calls, by step."""
+    return {step.name: step.calls for step in current_plan(connection).steps}
+
+
 def audit_count(engine: Engine) -> int:
     with engine.connect() as connection:
         return int(connection.scalar(select(func.count()).select_from(AuditEntry)) or 0)
@@ -92,8 +97,13 @@ def open_reviews(engine: Engine, kind: str) -> list[tuple[int, str]]:
 def test_a_pass_with_nothing_changed_makes_one_call_per_entity_and_writes_nothing(
     documents: RunningSandbox, db_engine: Engine
 ) -> None:
+    with db_engine.connect() as connection:
+        assert planned(connection)["currencies"] == 2  # the organisation too
     run(documents, db_engine)
     before, audited = snapshot_tables(db_engine, CRM_TABLES), audit_count(db_engine)
+    with db_engine.connect() as connection:
+        assert current_plan(connection).total == 7  # the estimate agrees
+        assert planned(connection)["currencies"] == planned(connection)["items"] == 1
     documents.control("POST", "/counters/reset")
     report = run(documents, db_engine)
     assert sum(calls(documents).values()) == len(PULL_ORDER) == 7, calls(documents)

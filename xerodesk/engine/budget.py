@@ -36,6 +36,7 @@ from xerodesk.domain.sync import EntityKind
 from xerodesk.engine.cursors import ResumeState, plan_walk
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.push.model import PushState
+from xerodesk.engine.steps.currencies import organisation_due
 from xerodesk.engine.sweep import estimate_sweep_calls
 from xerodesk.store.options import Options
 from xerodesk.store.state import add_run_counts, load_cursor
@@ -252,7 +253,10 @@ def plan_pass(
         if entity is EntityKind.CURRENCIES and not options.import_currencies:
             continue
         if group == REFERENCE:
-            steps.append(PlannedStep(entity.value, group, "whole list", 1))
+            calls = 1
+            if entity is EntityKind.CURRENCIES and organisation_due(connection, full, usage.as_of):
+                calls = 2  # the organisation too, for its base currency
+            steps.append(PlannedStep(entity.value, group, "whole list", calls))
             continue
         kind, calls = _walk_estimate(connection, entity, full, usage.as_of)
         backfill = group == DOCUMENTS and kind != "incremental"

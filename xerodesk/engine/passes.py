@@ -49,7 +49,11 @@ from xerodesk.engine.pull import PullResult, PullStep, run_pull
 from xerodesk.engine.rates import RatesProviderFactory, default_provider, rates_url, refresh_rates
 from xerodesk.engine.steps.contacts import ContactsStep
 from xerodesk.engine.steps.credit_notes import CreditNotesStep
-from xerodesk.engine.steps.currencies import CurrenciesStep, known_home_currency
+from xerodesk.engine.steps.currencies import (
+    CurrenciesStep,
+    known_home_currency,
+    organisation_due,
+)
 from xerodesk.engine.steps.invoices import InvoicesStep
 from xerodesk.engine.steps.items import ItemsStep
 from xerodesk.engine.steps.purchase_orders import PurchaseOrdersStep
@@ -67,9 +71,6 @@ log = logging.getLogger(__name__)
 
 #: how often contacts are re-read whole, for balances and flags
 CONTACT_REFRESH = timedelta(hours=1)
-#: how often the organisation is read again for its base currency (a check: Xero
-#: does not let an organisation change its base currency once set)
-ORGANISATION_REFRESH = timedelta(hours=24)
 
 #: entities whose rows documents link to
 MASTER_DATA = (EntityKind.CONTACTS, EntityKind.ITEMS)
@@ -290,16 +291,10 @@ class PassRunner:
         return result
 
     async def _currencies_step(self, state: PassState) -> CurrenciesStep:
-        """The step, reading the organisation only when its base currency is due.
-
-        The currencies cursor's ``last_refresh_at`` is when the organisation was
-        last read with a base currency.
-        """
+        """The step, reading the organisation only when due (``organisation_due``)."""
         home = await self.db.read(known_home_currency)
-        cursor = await self.db.read(load_cursor, EntityKind.CURRENCIES.value)
-        due = _due(cursor.last_refresh_at, ORGANISATION_REFRESH, utcnow())
-        read = home is None or state.request.full or due
-        return CurrenciesStep(home=home, read_organisation=read)
+        due = await self.db.read(organisation_due, state.request.full, utcnow())
+        return CurrenciesStep(home=home, read_organisation=due)
 
     # -- master data ----------------------------------------------------------
 

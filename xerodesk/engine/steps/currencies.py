@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +34,7 @@ from xerodesk.mapping.currencies import (
     map_currency,
 )
 from xerodesk.store.models import Currency
+from xerodesk.store.state import load_cursor
 from xerodesk.store.upsert import bulk_upsert
 from xerodesk.xero.client import XeroClient
 from xerodesk.xero.paging import Page
@@ -40,6 +42,9 @@ from xerodesk.xero.paging import Page
 CURRENCIES: Table = Currency.__table__  # type: ignore[assignment]
 ENTITY = EntityKind.CURRENCIES.value
 ORGANISATION_KEY = "organisation"
+#: how often the organisation is read again for its base currency (a check: Xero
+#: does not let an organisation change its base currency once set)
+ORGANISATION_REFRESH = timedelta(hours=24)
 
 
 @dataclass
@@ -74,6 +79,16 @@ class CurrenciesStep:
         except MalformedRecordError:
             rows = _map_each(connection, page.records, self.home, context.run_id)
         return PageOutcome(write_currencies(connection, rows))
+
+
+def organisation_due(connection: Connection, full: bool, now: datetime) -> bool:
+    """Whether a pass reads the organisation for its base currency: when the CRM
+    has no home currency, on a full resync, and ``ORGANISATION_REFRESH`` after
+    the last read that gave one (the currencies cursor's ``last_refresh_at``)."""
+    if full or known_home_currency(connection) is None:
+        return True
+    last = load_cursor(connection, ENTITY).last_refresh_at
+    return last is None or now - last >= ORGANISATION_REFRESH
 
 
 def known_home_currency(connection: Connection) -> str | None:
