@@ -256,3 +256,26 @@ def test_an_organisation_without_a_base_currency_on_the_first_pass_behaves_as_be
         assert "GET /Organisation" not in calls(sandbox)
     finally:
         sandbox.close()
+
+
+def test_an_item_xero_sends_broken_is_reviewed_once_not_on_every_pass(db_engine: Engine) -> None:
+    org = copy.deepcopy(orgs.master_org())
+    broken = orgs.item("ffffffff-0000-4000-8000-000000000001", "BROKEN-1")
+    del broken["Code"]
+    org["Items"].append(broken)
+    sandbox = start_sandbox(rate_limits="off")
+    try:
+        sandbox.control("POST", "/load", org)
+        master = (EntityKind.CONTACTS, EntityKind.ITEMS)
+        run(sandbox, db_engine, only=master)
+        ((item_id, _title),) = open_reviews(db_engine, "malformed_record")
+        with db_engine.begin() as connection:
+            row = review_item(connection, item_id)
+            assert row is not None
+            perform(connection, row, "dismiss")
+        run(sandbox, db_engine, only=master)
+        assert open_reviews(db_engine, "malformed_record") == []  # dismissed stays dismissed
+        products = {r["xero_item_id"] for r in table_rows(db_engine, "product")}
+        assert orgs.TRACKED in products and broken["ItemID"] not in products
+    finally:
+        sandbox.close()

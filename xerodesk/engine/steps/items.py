@@ -17,8 +17,9 @@ them at once, is reported for review and marks nothing.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
@@ -34,6 +35,7 @@ from xerodesk.engine.pull import PageOutcome, WriteContext
 from xerodesk.engine.steps.common import (
     write_mapped_page,
 )
+from xerodesk.errors import MalformedRecordError
 from xerodesk.mapping.items import (
     PRODUCT_KEY,
     XERO_OWNED_PRODUCT_COLUMNS,
@@ -42,6 +44,7 @@ from xerodesk.mapping.items import (
     deleted_item_changes,
     map_item,
 )
+from xerodesk.mapping.xero_dates import parse_xero_datetime
 from xerodesk.store.models import Product, StockLevel, Warehouse
 from xerodesk.store.state import raise_review
 from xerodesk.store.upsert import bulk_upsert, fetch_ids
@@ -70,11 +73,17 @@ class ItemsStep:
     #: products this step marked obsolete
     gone: int = 0
 
+    #: the cursor of this pass's walk (None: a full read)
+    since: datetime | None = None
+
     def walk(self, client: XeroClient, plan: WalkPlan) -> AsyncIterator[Page]:
+        self.since = None if plan.full else plan.since
         return all_items(client)
 
     def write_page(self, connection: Connection, page: Page, context: WriteContext) -> PageOutcome:
-        outcome = write_item_page(connection, page, context)
+        records = [r for r in page.records if not _settled_malformed(r, self.since)]
+        written = page if len(records) == len(page.records) else replace(page, records=records)
+        outcome = write_item_page(connection, written, context)
         if self.mark_gone:
             gone = mark_gone_items(connection, listed_ids(page), context.run_id)
             self.gone += gone
@@ -93,6 +102,24 @@ def write_item_page(connection: Connection, page: Page, context: WriteContext) -
         "ItemID",
         lambda mapped: write_items(connection, mapped, warehouse, context.run_id),
     )
+
+
+def _settled_malformed(record: Mapping[str, Any], since: datetime | None) -> bool:
+    """An item that cannot be mapped and has not changed since the cursor: the pass
+    that first read it sent it to review, so a dismissed item stays dismissed."""
+    if since is None:
+        return False
+    try:
+        map_item(record)
+        return False
+    except MalformedRecordError:
+        pass
+    stamp = record.get("UpdatedDateUTC")
+    try:
+        changed = parse_xero_datetime(stamp) if isinstance(stamp, str) else None
+    except ValueError:
+        return False
+    return changed is not None and changed <= since
 
 
 def all_items(client: XeroClient) -> AsyncIterator[Page]:
