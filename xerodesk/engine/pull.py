@@ -9,11 +9,13 @@ page boundary when cancelled.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Connection, func, select
 
@@ -70,6 +72,21 @@ class PullStep(Protocol):
         ...
 
 
+class PreparingStep(PullStep, Protocol):
+    """A step whose pages can be mapped apart from the database (``prepare``, pure),
+    so that one page is mapped while the one before it is written."""
+
+    def prepare(self, page: Page) -> Any:
+        """Map ``page`` (no database, no shared state): what ``write_prepared`` takes."""
+        ...
+
+    def write_prepared(
+        self, connection: Connection, page: Page, prepared: Any, context: WriteContext
+    ) -> PageOutcome:
+        """Write a page ``prepare`` mapped (inside the caller's transaction)."""
+        ...
+
+
 @dataclass
 class PullResult:
     entity: EntityKind
@@ -81,6 +98,69 @@ class PullResult:
     stopped: str | None = None
 
 
+#: no page mapped ahead (the step maps its page in the write itself)
+_NOT_PREPARED: Any = object()
+#: the thread pages are mapped on, apart from the event loop and the database's thread
+_MAPPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xerodesk-map")
+
+
+class PageWriter:
+    """Writes a walk's pages in order, each with its resume point in one transaction.
+
+    For a step that can ``prepare`` a page apart from the database, the next
+    page is mapped on a thread of its own while the page before it is being
+    written: mapping (Python) overlaps the database's own work (SQLite and the
+    network drivers run without holding the interpreter). Writes stay one at a
+    time and in order, so a page is never saved before the one before it, and
+    a stop (an error, a cancellation) lets the write in flight finish first.
+    """
+
+    def __init__(self, db: DbWorker, step: PullStep, context: WriteContext) -> None:
+        self.db = db
+        self.step = step
+        self.context = context
+        prepare = getattr(step, "prepare", None)
+        self._prepare: Callable[[Page], Any] | None = prepare if callable(prepare) else None
+        self._pending: asyncio.Future[PageOutcome] | None = None
+        self._pending_page: Page | None = None
+
+    async def put(
+        self, page: Page, resume: ResumeState, calls: int
+    ) -> tuple[PageOutcome, Page] | None:
+        """Queue ``page``; returns the outcome of the page before it, once written."""
+        prepared = _NOT_PREPARED
+        if self._prepare is not None:
+            loop = asyncio.get_running_loop()
+            prepared = await loop.run_in_executor(_MAPPER, self._prepare, page)
+        done = await self.flush()
+        self._pending = asyncio.ensure_future(
+            self.db.write(
+                _write_page_transaction, self.step, page, self.context, resume, calls, prepared
+            )
+        )
+        self._pending_page = page
+        return done
+
+    async def flush(self) -> tuple[PageOutcome, Page] | None:
+        """Wait for the page in flight; its outcome and page (None if there was none)."""
+        pending, page = self._pending, self._pending_page
+        self._pending = self._pending_page = None
+        if pending is None or page is None:
+            return None
+        return await pending, page
+
+    async def settle(self) -> tuple[PageOutcome, Page] | None:
+        """After a stop: let the write in flight finish; its outcome if it was saved."""
+        pending, page = self._pending, self._pending_page
+        self._pending = self._pending_page = None
+        if pending is None or page is None:
+            return None
+        await asyncio.wait([pending])
+        if pending.cancelled() or pending.exception() is not None:
+            return None
+        return pending.result(), page
+
+
 def _write_page_transaction(
     connection: Connection,
     step: PullStep,
@@ -88,8 +168,12 @@ def _write_page_transaction(
     context: WriteContext,
     resume: ResumeState,
     calls: int,
+    prepared: Any = _NOT_PREPARED,
 ) -> PageOutcome:
-    outcome = step.write_page(connection, page, context)
+    if prepared is _NOT_PREPARED:
+        outcome = step.write_page(connection, page, context)
+    else:
+        outcome = cast(PreparingStep, step).write_prepared(connection, page, prepared, context)
     save_cursor(connection, context.entity.value, resume=resume.to_json())
     if context.run_id is not None:
         c = outcome.counts
@@ -207,28 +291,40 @@ async def _walk(
     entity = step.entity
     context = WriteContext(entity, run_id, options, plan.full)
     walk = _Walk(WalkWatch(entity, plan.start_page), plan.started_at)
-    calls_before = client.usage().calls
-    async for page in step.walk(client, plan):
-        problem = walk.watch.observe(page)
-        if problem is not None:
-            await db.write(raise_review, problem, run_id)
-            result.stopped = problem.title
-            emit(ProgressEvent(entity.value, Phase.FAILED, result.counts, message=problem.title))
-            walk.stopped = True
-            return walk
-        walk.started_at = walk.started_at or page.response_time
-        calls_now = client.usage().calls
-        resume = after_page(plan, walk.started_at, page.page)
-        outcome = await db.write(
-            _write_page_transaction, step, page, context, resume, calls_now - calls_before
-        )
-        result.calls += calls_now - calls_before
-        calls_before = calls_now
+    writer = PageWriter(db, step, context)
+
+    def saved(done: tuple[PageOutcome, Page] | None) -> None:
+        if done is None:
+            return
+        outcome, page = done
         result.counts += outcome.counts
         result.pages += 1
         if outcome.newest and (walk.newest is None or outcome.newest > walk.newest):
             walk.newest = outcome.newest
         emit(_progress(entity, result, page))
+
+    calls_before = client.usage().calls
+    try:
+        async for page in step.walk(client, plan):
+            problem = walk.watch.observe(page)
+            if problem is not None:
+                saved(await writer.flush())
+                await db.write(raise_review, problem, run_id)
+                result.stopped = problem.title
+                emit(
+                    ProgressEvent(entity.value, Phase.FAILED, result.counts, message=problem.title)
+                )
+                walk.stopped = True
+                return walk
+            walk.started_at = walk.started_at or page.response_time
+            calls_now = client.usage().calls
+            resume = after_page(plan, walk.started_at, page.page)
+            result.calls += calls_now - calls_before
+            saved(await writer.put(page, resume, calls_now - calls_before))
+            calls_before = calls_now
+        saved(await writer.flush())
+    finally:
+        saved(await writer.settle())
     return walk
 
 

@@ -30,6 +30,8 @@ class MappedPage(Generic[M]):
     mapped: list[M] = field(default_factory=list)
     failed: list[tuple[str | None, str]] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
+    #: snapshots made with the mapping (by ``id()`` of each mapped record), if any
+    snapshots: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 def storable_id(value: object) -> str | None:
@@ -66,6 +68,19 @@ def map_page(
         if xero_id:
             page.ids.append(xero_id)
     return page
+
+
+def made_snapshot(
+    made: Mapping[int, dict[str, Any]] | None,
+    record: M,
+    make: Callable[[M], dict[str, Any]],
+) -> dict[str, Any]:
+    """The snapshot of ``record`` made with its mapping (by ``id()``), or made now."""
+    if made is not None:
+        snapshot = made.get(id(record))
+        if snapshot is not None:
+            return snapshot
+    return make(record)
 
 
 def malformed_key(entity: str, xero_id: str | None, reason: str) -> str:
@@ -131,12 +146,14 @@ def write_mapped_page(
     mapper: Callable[[Mapping[str, Any]], D],
     id_field: str,
     write: Callable[[Sequence[D]], Counts],
+    prepared: MappedPage[D] | None = None,
 ) -> PageOutcome:
-    """What every step does with a page: map it, send the records that cannot
-    be mapped to review (closing the items of those that now can), write the
-    rest with ``write``, and report the counts and the newest change read."""
+    """What every step does with a page: map it (unless ``prepared`` holds it
+    mapped already), send the records that cannot be mapped to review (closing
+    the items of those that now can), write the rest with ``write``, and report
+    the counts and the newest change read."""
     entity = context.entity.value
-    result = map_page(page.records, mapper, id_field)
+    result = prepared if prepared is not None else map_page(page.records, mapper, id_field)
     report_malformed(connection, entity, result.failed, context.run_id)
     resolve_malformed(connection, entity, result.ids)
     counts = write(result.mapped)

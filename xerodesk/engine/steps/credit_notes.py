@@ -9,7 +9,7 @@ so lines written before their customer reached the CRM get their ledger later.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -21,9 +21,7 @@ from xerodesk.engine.audit import document_lines, document_state, write_audit
 from xerodesk.engine.cursors import WALK_ORDER, WalkPlan
 from xerodesk.engine.links import load_links, save_links
 from xerodesk.engine.pull import PageOutcome, WriteContext
-from xerodesk.engine.steps.common import (
-    write_mapped_page,
-)
+from xerodesk.engine.steps.common import MappedPage, made_snapshot, map_page, write_mapped_page
 from xerodesk.engine.steps.documents import (
     balance_contacts,
     changed,
@@ -61,22 +59,46 @@ class CreditNotesStep:
             start_page=plan.start_page,
         )
 
+    def prepare(self, page: Page) -> MappedPage[MappedCreditNote]:
+        """The page mapped, with each credit note's snapshot (pure: no database)."""
+        prepared = map_page(page.records, map_credit_note, "CreditNoteID")
+        prepared.snapshots = {id(m): _snapshot(m) for m in prepared.mapped}
+        return prepared
+
     def write_page(self, connection: Connection, page: Page, context: WriteContext) -> PageOutcome:
+        return self.write_prepared(connection, page, None, context)
+
+    def write_prepared(
+        self,
+        connection: Connection,
+        page: Page,
+        prepared: MappedPage[MappedCreditNote] | None,
+        context: WriteContext,
+    ) -> PageOutcome:
+        made = prepared.snapshots if prepared is not None else None
+
         def write(mapped: Sequence[MappedCreditNote]) -> Counts:
-            counts, touched = write_credit_notes(connection, mapped, context.run_id)
+            counts, touched = write_credit_notes(connection, mapped, context.run_id, made)
             self.touched |= touched
             return counts
 
-        return write_mapped_page(connection, page, context, map_credit_note, "CreditNoteID", write)
+        return write_mapped_page(
+            connection, page, context, map_credit_note, "CreditNoteID", write, prepared
+        )
 
 
 def write_credit_notes(
-    connection: Connection, mapped: Sequence[MappedCreditNote], run_id: int | None = None
+    connection: Connection,
+    mapped: Sequence[MappedCreditNote],
+    run_id: int | None = None,
+    made: Mapping[int, dict[str, Any]] | None = None,
 ) -> tuple[Counts, set[str]]:
-    """Write the credit notes that changed; returns the counts and their ContactIDs."""
+    """Write the credit notes that changed; returns the counts and their ContactIDs.
+
+    ``made`` holds snapshots already made with the mapping (by ``id()``)."""
     records = latest_per_id(mapped, lambda m: m.credit_note_id)
     links = load_links(connection, ENTITY, [m.credit_note_id for m in records])
-    snapshots = {m.credit_note_id: _snapshot(m) for m in records}
+    snapshots = {m.credit_note_id: made_snapshot(made, m, _snapshot) for m in records}
     todo = [
         m
         for m in records
