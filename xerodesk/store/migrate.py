@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -30,10 +32,35 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
-    """Migrate the database to ``revision``; returns (before, after) revisions."""
+    """Migrate the database to ``revision``; returns (before, after) revisions.
+
+    The whole upgrade is one transaction on SQLite and PostgreSQL: an upgrade
+    stopped half-way (a crash, a kill) leaves the database as it was, and the
+    next upgrade starts over. (MariaDB commits each schema change on its own.)
+    """
     before = current_revision(engine)
     config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with engine.connect() as connection:
+        with _transactional_ddl(connection), connection.begin():
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN")
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
     return before, current_revision(engine)
+
+
+@contextmanager
+def _transactional_ddl(connection: Connection) -> Iterator[None]:
+    """Python's sqlite3 opens a transaction only before INSERT, UPDATE and DELETE,
+    so each CREATE TABLE would commit on its own: for the upgrade, the driver is
+    told to leave transactions alone and the upgrade issues its own BEGIN."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    previous = driver.isolation_level  # type: ignore[union-attr]
+    driver.isolation_level = None  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        driver.isolation_level = previous  # type: ignore[union-attr]
