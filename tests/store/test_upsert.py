@@ -230,3 +230,33 @@ def test_sqlite_bulk_path_takes_values_of_other_types_as_sqlalchemy_does(
     with engine.connect() as connection:
         assert connection.scalar(text("SELECT order_date FROM sales_order_header")) == "2026-05-04"
     engine.dispose()
+
+
+def test_sqlite_connections_are_set_for_safe_bulk_writes(tmp_path: Path) -> None:
+    """Every SQLite connection checks foreign keys, keeps a write-ahead log synced
+    at checkpoints, waits for a busy database, and has the page cache and
+    checkpoint interval that large first syncs need."""
+    engine = open_engine(f"sqlite:///{tmp_path / 'pragmas.db'}")
+    try:
+        with engine.connect() as connection:
+            pragmas = {
+                name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                for name in (
+                    "foreign_keys",
+                    "journal_mode",
+                    "synchronous",
+                    "busy_timeout",
+                    "cache_size",
+                    "wal_autocheckpoint",
+                )
+            }
+    finally:
+        engine.dispose()
+    assert pragmas == {
+        "foreign_keys": 1,
+        "journal_mode": "wal",
+        "synchronous": 1,
+        "busy_timeout": 30000,
+        "cache_size": -32768,
+        "wal_autocheckpoint": 10000,
+    }

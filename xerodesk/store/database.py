@@ -58,6 +58,13 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Bulk writes into a large database touch index pages all over the file
+    # (Xero's ids are random): a 32 MiB page cache instead of 2 MiB, and a
+    # checkpoint every ~40 MB of WAL instead of every 4 MB, halve the system
+    # time of a 100 MB first sync (each page copied back less often). The WAL
+    # stays as durable; only its size between checkpoints changes.
+    cursor.execute("PRAGMA cache_size=-32768")
+    cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.close()
 
 
