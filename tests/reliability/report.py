@@ -18,6 +18,7 @@ SHOWN = (
     "database",
     "organisation",
     "trials",
+    "outcome",
     "killed_mid_run",
     "divergences",
     "calls",

@@ -96,19 +96,19 @@ SCALES = {
         concurrency_seconds=20.0,
         concurrency_kinds=("postgresql",),
     ),
-    # ``make reliability``: about 45 minutes on the 2-core development machine
+    # ``make reliability``: within about 45 minutes on the 2-core development machine
     "medium": Scale(
         name="medium",
         org="medium",
         crash_trials_per_phase=13,
         pull_crash_kinds=("sqlite", "postgresql"),
-        crash_kinds=("sqlite",),
+        crash_kinds=("sqlite", "postgresql"),
         crm_batch=40,
         soak_kinds=("sqlite", "postgresql", "mariadb"),
         fault_rate=0.03,
-        db_fault_rounds=1,
+        db_fault_rounds=3,
         hypothesis_examples=100,
-        concurrency_seconds=180.0,
+        concurrency_seconds=240.0,
         concurrency_kinds=("postgresql",),
     ),
 }
