@@ -15,7 +15,9 @@ from xerodesk.xero.retry import RetryPolicy
 from xerodesk.xero.usage import DailyBudget, pages_needed
 
 
-async def _run_calls(pacer: Pacer, clock: ManualClock, calls: int, workers: int = 8) -> list[float]:
+async def _run_calls(
+    pacer: Pacer, clock: ManualClock, calls: int, workers: int = 8, metered: bool = True
+) -> list[float]:
     sends: list[float] = []
     queue = list(range(calls))
     active = 0
@@ -30,7 +32,9 @@ async def _run_calls(pacer: Pacer, clock: ManualClock, calls: int, workers: int 
                 peak = max(peak, active)
                 sends.append(clock.monotonic())
                 await clock.sleep(0.3)
-                pacer.observe(LimitHeaders())
+                # what Xero says is left this minute (the sandbox with limits off: nothing)
+                left = max(0, 60 - pacer.calls_in_window())
+                pacer.observe(LimitHeaders(minute_remaining=left if metered else None))
                 active -= 1
 
     await asyncio.gather(*(worker() for _ in range(workers)))
@@ -52,6 +56,37 @@ async def test_never_more_than_sixty_in_any_minute_yet_the_budget_is_used() -> N
     assert sends[-1] == pytest.approx(3 * 61.0, abs=2.0)
     # The first minute's sixty calls go out at once (5 at a time), not spread thin.
     assert sends[59] < 5.0
+
+
+async def test_a_server_that_keeps_no_minute_limit_is_not_paced() -> None:
+    """Answers without X-MinLimit-Remaining (the sandbox with its limits off): after
+    a few, calls go as fast as five in flight allow; one answer with it brings the
+    minute window back."""
+    clock = ManualClock()
+    pacer = Pacer(clock)
+    sends = await _run_calls(pacer, clock, 200, metered=False)
+    assert len(sends) == 200
+    assert sends[-1] < 20.0  # 200 calls of 0.3 s, five at a time: about 12 s
+    assert _max_in_any_minute(sends) == 200
+    assert pacer.in_flight == 0
+    pacer.observe(LimitHeaders(minute_remaining=0))
+    assert pacer.minute_metered
+    assert pacer.delay_needed() > 0  # the last minute's 200 sends count again
+
+
+async def test_a_few_answers_without_the_header_do_not_lift_the_limit() -> None:
+    clock = ManualClock()
+    pacer = Pacer(clock)
+    for _ in range(Pacer.UNMETERED_AFTER - 1):
+        async with pacer.slot():
+            pacer.observe(LimitHeaders())
+    assert pacer.minute_metered
+    async with pacer.slot():
+        pacer.observe(LimitHeaders(minute_remaining=55))
+    for _ in range(Pacer.UNMETERED_AFTER * 3):
+        async with pacer.slot():
+            pacer.observe(LimitHeaders())  # an error page without headers, say
+    assert pacer.minute_metered  # Xero has said it keeps one
 
 
 async def test_a_429_pauses_everyone_for_retry_after() -> None:

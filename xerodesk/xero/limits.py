@@ -12,6 +12,12 @@ fall) can see more than the limit: a normal sync gets no 429 while still
 sending a full minute's worth. The headers steer it where the local log cannot
 know: calls made by another copy of the app, the app-wide minute limit and the
 day's remainder. All times are server seconds from the injected clock.
+
+Xero sends ``X-MinLimit-Remaining`` with every answer. A server that has
+answered several calls without it keeps no minute limit (the sandbox with
+its limits off): the local minute window is then not applied, until an
+answer carries the header again. Concurrency,
+429s and the day's budget are kept either way.
 """
 
 from __future__ import annotations
@@ -141,6 +147,9 @@ class Pacer:
         self._day_reset_at: float | None = None
         self._day_probe: asyncio.Future[None] | None = None
         self.latest = LimitHeaders()
+        #: answers seen without a minute remainder, while none has had one
+        self._unmetered_answers = 0
+        self._minute_told = False
 
     # -- admission ---------------------------------------------------------
 
@@ -182,7 +191,7 @@ class Pacer:
         waits = [self._paused_until - now]
         if now >= self._foreign_until:
             self._foreign = 0
-        if len(self._sends) + self._foreign >= self.limits.per_minute:
+        if self.minute_metered and len(self._sends) + self._foreign >= self.limits.per_minute:
             release = self._sends[0] + self._span if self._sends else self._foreign_until
             if self._foreign:
                 release = min(release, self._foreign_until)
@@ -246,6 +255,11 @@ class Pacer:
         now = self.clock.monotonic()
         sent = self._sent_total if ticket is None else ticket
         self.latest = _merge(self.latest, headers)
+        if headers.minute_remaining is None:
+            self._unmetered_answers += 1
+        else:
+            self._minute_told = True
+            self._unmetered_answers = 0
         if headers.minute_remaining is not None:
             # Calls Xero counted that this pacer did not send: another copy of
             # the app. They hold budget until the window surely turned over.
@@ -295,6 +309,14 @@ class Pacer:
         return None
 
     # -- reading -----------------------------------------------------------
+
+    #: answers without a minute remainder after which the server is taken to keep none
+    UNMETERED_AFTER = 5
+
+    @property
+    def minute_metered(self) -> bool:
+        """Whether calls are held to the minute limit (see the module's notes)."""
+        return self._minute_told or self._unmetered_answers < self.UNMETERED_AFTER
 
     def calls_in_window(self) -> int:
         now = self.clock.monotonic()
