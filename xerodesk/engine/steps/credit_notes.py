@@ -118,7 +118,12 @@ def write_credit_notes(
         for line in m.lines
     ]
     first_lines = replace_lines(
-        connection, LINES, "xero_credit_note_id", [m.credit_note_id for m in todo], lines
+        connection,
+        LINES,
+        "xero_credit_note_id",
+        [m.credit_note_id for m in todo],
+        lines,
+        first_ids=True,
     )
     save_links(
         connection,

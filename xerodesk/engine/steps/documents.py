@@ -205,29 +205,49 @@ def replace_lines(
     parent: str,
     parents: Sequence[Any],
     lines: Sequence[Mapping[str, Any]],
+    *,
+    first_ids: bool = False,
 ) -> dict[Any, int]:
-    """Make the lines of ``parents`` exactly ``lines``; returns parent → its first line id.
+    """Make the lines of ``parents`` exactly ``lines``; with ``first_ids``, returns
+    parent → its first line id (else an empty dict).
 
     ``parent`` names the column that ties a line to its document (a header id,
-    or ``xero_credit_note_id`` for credit notes, which have no header).
+    or ``xero_credit_note_id`` for credit notes, which have no header). The
+    lines the documents had are read first (none on a first sync), those Xero
+    no longer sends are deleted, and the rest are upserted by ``xero_line_id``.
     """
     keep = {line[LINE_KEY] for line in lines}
     unique = lines if len(keep) == len(lines) else list({ln[LINE_KEY]: ln for ln in lines}.values())
+    stale = [
+        row_id
+        for row_id, line_id, _ in _lines_of(connection, table, parent, parents)
+        if line_id not in keep
+    ]
+    size = rows_per_statement(connection.dialect.name, 1)
+    for chunk in batches(({"id": i} for i in stale), size):
+        connection.execute(delete(table).where(table.c.id.in_([item["id"] for item in chunk])))
     if unique:
         bulk_upsert(connection, table, uniform(unique), [LINE_KEY])
-    stale: list[int] = []
     first: dict[Any, int] = {}
+    if first_ids:
+        for row_id, _line_id, owner in _lines_of(connection, table, parent, parents):
+            if owner not in first or row_id < first[owner]:
+                first[owner] = row_id
+    return first
+
+
+def _lines_of(
+    connection: Connection, table: Table, parent: str, parents: Sequence[Any]
+) -> list[tuple[int, str, Any]]:
+    """(row id, Xero line id, parent) of every line of ``parents``."""
     column: Column[Any] = table.c[parent]
+    found: list[tuple[int, str, Any]] = []
     size = rows_per_statement(connection.dialect.name, 1)
     for chunk in batches(({"p": p} for p in dict.fromkeys(parents)), size):
         query = select(table.c.id, table.c[LINE_KEY], column).where(
             column.in_([item["p"] for item in chunk])
         )
-        for row_id, line_id, owner in connection.execute(query).all():
-            if line_id not in keep:
-                stale.append(row_id)
-            elif owner not in first or row_id < first[owner]:
-                first[owner] = row_id
-    for chunk in batches(({"id": i} for i in stale), size):
-        connection.execute(delete(table).where(table.c.id.in_([item["id"] for item in chunk])))
-    return first
+        found.extend(
+            (row_id, line_id, owner) for row_id, line_id, owner in connection.execute(query).all()
+        )
+    return found
