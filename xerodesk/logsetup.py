@@ -81,6 +81,25 @@ FILE_ONLY = {"file_only": True}
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+class _Libraries(logging.Handler):
+    """Other libraries' warnings and errors (SQLAlchemy's connection pool logs a
+    traceback when a connection it resets was cut): on the root logger, so that
+    Python's last-resort handler never prints them, traceback and all, unredacted
+    on stderr. They go to the log file (redacted, like every record there), and
+    to stderr too only with ``--debug``; xerodesk's own records have their handlers."""
+
+    def __init__(self, targets: list[logging.Handler]) -> None:
+        super().__init__(logging.WARNING)
+        self.targets = targets
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name == "xerodesk" or record.name.startswith("xerodesk."):
+            return
+        for target in self.targets:
+            if record.levelno >= target.level:
+                target.handle(record)
+
+
 def configure_logging(
     log_file: Path | None, *, debug: bool = False, stderr_level: int | None = None
 ) -> None:
@@ -93,6 +112,11 @@ def configure_logging(
     for handler in list(root.handlers):
         root.removeHandler(handler)
         handler.close()
+    top = logging.getLogger()
+    for handler in list(top.handlers):
+        if isinstance(handler, _Libraries):
+            top.removeHandler(handler)
+    targets: list[logging.Handler] = []
     root.setLevel(logging.DEBUG if debug else logging.INFO)
     root.propagate = True
     redactor = RedactingFilter()
@@ -106,6 +130,7 @@ def configure_logging(
         file_handler.setFormatter(formatter)
         file_handler.addFilter(redactor)
         root.addHandler(file_handler)
+        targets.append(file_handler)
     err = logging.StreamHandler()
     default_level = logging.DEBUG if debug else logging.WARNING
     err.setLevel(stderr_level if stderr_level is not None else default_level)
@@ -113,6 +138,9 @@ def configure_logging(
     err.addFilter(_NotFileOnly())
     err.addFilter(redactor)
     root.addHandler(err)
+    if debug:
+        targets.append(err)
+    top.addHandler(_Libraries(targets))
 
 
 def _utc_converter(seconds: float | None) -> time.struct_time:

@@ -57,3 +57,29 @@ def test_paths_follow_xdg_and_the_override(tmp_path: Path, monkeypatch: object) 
     moved = app_paths(tmp_path / "srv").ensure()
     assert moved.default_database == tmp_path / "srv" / "data" / "xerodesk.db"
     assert moved.log_dir.is_dir()
+
+
+def test_other_libraries_errors_go_to_the_log_file_never_to_stderr(
+    tmp_path: Path, capsys: object
+) -> None:
+    """SQLAlchemy's pool logs a traceback when it cannot reset a connection that was
+    cut; Python's last-resort handler used to print it, unredacted, on stderr."""
+    log_file = tmp_path / "logs" / "xerodesk.log"
+    configure_logging(log_file)
+    secret = "pw-ABCDEFGHIJKLMNOP"
+    register_secret(secret)
+    try:
+        raise ConnectionResetError(f"reset while talking to db:{secret}")
+    except ConnectionResetError:
+        logging.getLogger("sqlalchemy.pool.impl.QueuePool").error(
+            "Exception during reset or similar", exc_info=True
+        )
+    for handler in logging.getLogger("xerodesk").handlers:
+        handler.flush()
+    captured = capsys.readouterr()  # type: ignore[attr-defined]
+    assert captured.err == ""
+    written = log_file.read_text(encoding="utf-8")
+    assert "sqlalchemy.pool.impl.QueuePool: Exception during reset or similar" in written
+    assert "ConnectionResetError: reset while talking to db:[redacted]" in written
+    assert secret not in written
+    configure_logging(None)
