@@ -19,11 +19,12 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Column, Connection, Table, delete, select
+from sqlalchemy.exc import IntegrityError
 
 from xerodesk.domain.sync import Counts
 from xerodesk.engine.links import Link
 from xerodesk.store.models import Product
-from xerodesk.store.upsert import batches, bulk_upsert, fetch_ids, rows_per_statement
+from xerodesk.store.upsert import batches, bulk_insert, bulk_upsert, fetch_ids, rows_per_statement
 
 PRODUCTS: Table = Product.__table__  # type: ignore[assignment]
 LINE_KEY = "xero_line_id"
@@ -218,16 +219,16 @@ def replace_lines(
     """
     keep = {line[LINE_KEY] for line in lines}
     unique = lines if len(keep) == len(lines) else list({ln[LINE_KEY]: ln for ln in lines}.values())
-    stale = [
-        row_id
-        for row_id, line_id, _ in _lines_of(connection, table, parent, parents)
-        if line_id not in keep
-    ]
+    had = _lines_of(connection, table, parent, parents)
+    stale = [row_id for row_id, line_id, _ in had if line_id not in keep]
     size = rows_per_statement(connection.dialect.name, 1)
     for chunk in batches(({"id": i} for i in stale), size):
         connection.execute(delete(table).where(table.c.id.in_([item["id"] for item in chunk])))
-    if unique:
-        bulk_upsert(connection, table, uniform(unique), [LINE_KEY])
+    known = {line_id for _, line_id, _ in had}
+    _insert_new_lines(connection, table, [ln for ln in unique if ln[LINE_KEY] not in known])
+    again = [ln for ln in unique if ln[LINE_KEY] in known]
+    if again:
+        bulk_upsert(connection, table, uniform(again), [LINE_KEY])
     first: dict[Any, int] = {}
     if first_ids:
         for row_id, _line_id, owner in _lines_of(connection, table, parent, parents):
@@ -251,3 +252,19 @@ def _lines_of(
             (row_id, line_id, owner) for row_id, line_id, owner in connection.execute(query).all()
         )
     return found
+
+
+def _insert_new_lines(
+    connection: Connection, table: Table, lines: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert lines their documents did not have: a plain insert (cheaper than an
+    upsert, notably on SQLite with foreign keys), unless a line id is already on
+    another document, when the whole batch is upserted instead."""
+    if not lines:
+        return
+    rows = uniform(lines)
+    try:
+        with connection.begin_nested():
+            bulk_insert(connection, table, rows)
+    except IntegrityError:
+        bulk_upsert(connection, table, rows, [LINE_KEY])
