@@ -185,7 +185,9 @@ def _bound(
             and getattr(inner, "_storage_format", None) == _SQLITE_DATETIME_FORMAT
             and kinds <= _TIMES
         ):
-            return [None if value is None else _utc_text(value) for value in column]
+            # a page's rows share many instants (the time of the write): each once
+            texts = {value: _utc_text(value) for value in set(column) if value is not None}
+            return [None if value is None else texts[value] for value in column]
         return map(fn, column)
     impl = type_.dialect_impl(dialect)
     if (
@@ -203,7 +205,7 @@ _TIMES = frozenset({datetime, NoneType})
 
 def _utc_text(value: datetime) -> str:
     """What ``UTCDateTime`` and SQLite's DATETIME make of ``value``: naive UTC text."""
-    if value.tzinfo is not None:
+    if value.tzinfo is not None and value.tzinfo is not UTC:
         value = value.astimezone(UTC)
     return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
