@@ -67,6 +67,13 @@ class TcpProxy:
         with self._lock:
             self._refuse_until = time.monotonic() + seconds
 
+    def wait_accepting(self) -> None:
+        """Return once new connections are let through again (the outage is over)."""
+        with self._lock:
+            remaining = self._refuse_until - time.monotonic()
+        if remaining > 0:
+            time.sleep(remaining)
+
     def close(self) -> None:
         self._closed = True
         with contextlib.suppress(OSError):
