@@ -9,6 +9,7 @@ that stay under each driver's limit on bound parameters.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import islice
 from operator import itemgetter
@@ -89,7 +90,8 @@ def bulk_upsert(
     statement = _upsert_statement(connection, table, keys, to_update)
     size = rows_per_statement(connection.dialect.name, len(columns))
     if connection.dialect.name == "sqlite":
-        _sqlite_executemany(connection, statement, columns, rows, size)
+        key = (table.name, tuple(columns), tuple(keys), tuple(to_update))
+        _sqlite_executemany(connection, statement, columns, rows, size, key)
         return len(rows)
     for chunk in batches(rows, size):
         # one statement, many parameter sets: each driver batches them its own
@@ -110,11 +112,49 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str
     columns = list(rows[0].keys())
     size = rows_per_statement(connection.dialect.name, len(columns))
     if connection.dialect.name == "sqlite":
-        _sqlite_executemany(connection, statement, columns, rows, size)
+        key = (table.name, tuple(columns), None, None)
+        _sqlite_executemany(connection, statement, columns, rows, size, key)
         return len(rows)
     for chunk in batches(rows, size):
         connection.execute(statement, [dict(row) for row in chunk])
     return len(rows)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A SQLite statement compiled for one set of columns, and how to bind its values."""
+
+    sql: str
+    names: tuple[str, ...]
+    processors: tuple[tuple[int, Callable[[Any], Any], Any], ...]
+
+
+#: compiled statements by (dialect, table, columns, keys, updated columns)
+_COMPILED: dict[tuple[Any, ...], _Compiled | None] = {}
+
+
+def _compile(
+    dialect: Dialect, statement: Insert, columns: Sequence[str], key: tuple[Any, ...]
+) -> _Compiled | None:
+    """``statement`` compiled for ``columns`` (once per process); None for a shape
+    the positional path does not handle."""
+    cache_key = (id(dialect), *key)
+    if cache_key in _COMPILED:
+        return _COMPILED[cache_key]
+    compiled = statement.compile(dialect=dialect, column_keys=list(columns))
+    names = compiled.positiontup
+    found: _Compiled | None = None
+    if names is not None and set(names) == set(columns) and len(names) == len(columns):
+        types = [compiled.binds[name].type for name in names]
+        processors = tuple(
+            (index, fn, types[index])
+            for index in range(len(names))
+            if (fn := types[index]._cached_bind_processor(dialect)) is not None
+        )
+        found = _Compiled(compiled.string, tuple(names), processors)
+    if len(_COMPILED) < 1_000:
+        _COMPILED[cache_key] = found
+    return found
 
 
 def _sqlite_executemany(
@@ -123,28 +163,24 @@ def _sqlite_executemany(
     columns: Sequence[str],
     rows: Sequence[Mapping[str, Any]],
     size: int,
+    key: tuple[Any, ...],
 ) -> None:
     """SQLite: the statement compiled once, rows sent as positional tuples.
 
     Each value goes through its column type's own bind processor (the same
     conversion SQLAlchemy applies), without building a parameter dictionary
-    per row; the driver's ``executemany`` does the rest.
+    per row; the driver's ``executemany`` does the rest. ``key`` names the
+    statement's shape (table, columns, conflict keys, updated columns) so it
+    is compiled once per process, not once a page.
     """
     dialect = connection.dialect
-    compiled = statement.compile(dialect=dialect, column_keys=list(columns))
-    names = compiled.positiontup
-    if names is None or set(names) != set(columns) or len(names) != len(columns):
+    compiled = _compile(dialect, statement, columns, key)
+    if compiled is None:
         for chunk in batches(rows, size):  # an unexpected shape: the general path
             connection.execute(statement, [dict(row) for row in chunk])
         return
-    types = [compiled.binds[name].type for name in names]
-    processors = [
-        (index, fn, types[index])
-        for index in range(len(names))
-        if (fn := types[index]._cached_bind_processor(dialect)) is not None
-    ]
+    names, processors, sql = compiled.names, compiled.processors, compiled.sql
     values = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
-    sql = compiled.string
     for start in range(0, len(rows), size):
         parameters: list[Any] = list(map(values, rows[start : start + size]))
         if processors:
