@@ -198,3 +198,30 @@ def resolve_crm_edits(connection: Connection, entity: str, still_edited: Iterabl
             .values(resolved_at=now, updated_at=now, resolution="matches_xero")
         )
     return len(stale)
+
+
+def keep_open_saying(
+    connection: Connection, item_id: int, message: str, *, prefix: str, detail: str
+) -> None:
+    """Xero refused or could not be read for an action on item ``item_id``: the
+    item stays open, its explanation led by ``prefix`` and ``message`` (replacing
+    an earlier such line), and ``message`` kept in its details under ``detail``."""
+    found = connection.execute(
+        select(ReviewItem.explanation, ReviewItem.details).where(ReviewItem.id == item_id)
+    ).first()
+    if found is None:
+        return
+    explanation, details = found
+    original = explanation.split("\n\n", 1)[1] if explanation.startswith(prefix) else explanation
+    details = dict(details) if isinstance(details, dict) else {}
+    details[detail] = message
+    connection.execute(
+        update(ReviewItem)
+        .where(ReviewItem.id == item_id, ReviewItem.resolved_at.is_(None))
+        .values(
+            resolution=None,
+            updated_at=utcnow(),
+            explanation=f"{prefix}{message}\n\n{original}",
+            details=details,
+        )
+    )

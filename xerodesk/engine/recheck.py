@@ -22,7 +22,13 @@ from sqlalchemy import Connection, select, update
 from xerodesk.engine.conflicts import diff_record
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.edits import crm_rows
-from xerodesk.engine.findings import CRM_EDIT, Finding, finding_key, raise_findings
+from xerodesk.engine.findings import (
+    CRM_EDIT,
+    Finding,
+    finding_key,
+    keep_open_saying,
+    raise_findings,
+)
 from xerodesk.engine.links import load_links
 from xerodesk.engine.steps.contacts import write_contacts
 from xerodesk.engine.steps.items import write_items
@@ -168,27 +174,7 @@ def apply_recheck(
 
 def refuse(connection: Connection, item_id: int, message: str) -> None:
     """The record could not be read: the item stays open, saying why."""
-    found = connection.execute(
-        select(ReviewItem.explanation, ReviewItem.details).where(ReviewItem.id == item_id)
-    ).first()
-    if found is None:
-        return
-    explanation, details = found
-    original = (
-        explanation.split("\n\n", 1)[1] if explanation.startswith(_REFUSED_PREFIX) else explanation
-    )
-    details = dict(details) if isinstance(details, dict) else {}
-    details["retry_refusal"] = message
-    connection.execute(
-        update(ReviewItem)
-        .where(ReviewItem.id == item_id, ReviewItem.resolved_at.is_(None))
-        .values(
-            resolution=None,
-            updated_at=utcnow(),
-            explanation=f"{_REFUSED_PREFIX}{message}\n\n{original}",
-            details=details,
-        )
-    )
+    keep_open_saying(connection, item_id, message, prefix=_REFUSED_PREFIX, detail="retry_refusal")
 
 
 async def recheck_requested(client: XeroClient, db: DbWorker, run_id: int | None = None) -> int:

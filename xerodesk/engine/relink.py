@@ -38,7 +38,7 @@ from sqlalchemy import Connection, Table, select, update
 from xerodesk.engine.audit import SIDE_USER, AuditLine, write_audit
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.edits import PART_TABLES, crm_rows
-from xerodesk.engine.findings import CONFLICT, CRM_EDIT
+from xerodesk.engine.findings import CONFLICT, CRM_EDIT, keep_open_saying
 from xerodesk.engine.push.lookup import where_text
 from xerodesk.engine.steps.contacts import write_contacts
 from xerodesk.engine.steps.items import write_items
@@ -480,27 +480,7 @@ def apply_link(
 
 def refuse(connection: Connection, item_id: int, message: str) -> None:
     """The link cannot be made: the item stays open, saying why."""
-    found = connection.execute(
-        select(ReviewItem.explanation, ReviewItem.details).where(ReviewItem.id == item_id)
-    ).first()
-    if found is None:
-        return
-    explanation, details = found
-    original = (
-        explanation.split("\n\n", 1)[1] if explanation.startswith(_REFUSED_PREFIX) else explanation
-    )
-    details = dict(details) if isinstance(details, dict) else {}
-    details["link_refusal"] = message
-    connection.execute(
-        update(ReviewItem)
-        .where(ReviewItem.id == item_id, ReviewItem.resolved_at.is_(None))
-        .values(
-            resolution=None,
-            updated_at=utcnow(),
-            explanation=f"{_REFUSED_PREFIX}{message}\n\n{original}",
-            details=details,
-        )
-    )
+    keep_open_saying(connection, item_id, message, prefix=_REFUSED_PREFIX, detail="link_refusal")
 
 
 async def link_requested(client: XeroClient, db: DbWorker, run_id: int | None = None) -> LinkReport:

@@ -26,7 +26,7 @@ from xerodesk.engine.audit import SIDE_CRM, AuditLine, write_audit
 from xerodesk.engine.conflicts import RULES
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.edits import PART_TABLES, crm_rows
-from xerodesk.engine.findings import CONFLICT
+from xerodesk.engine.findings import CONFLICT, keep_open_saying
 from xerodesk.engine.links import snapshot_value
 from xerodesk.engine.recheck import RECHECK_REQUESTED, recheck_requested
 from xerodesk.engine.relink import LINK_REQUESTED, link_requested
@@ -194,27 +194,7 @@ def apply_sent(
 
 def refuse(connection: Connection, item_id: int, message: str) -> None:
     """The send cannot be made: the item stays open, saying why."""
-    found = connection.execute(
-        select(ReviewItem.explanation, ReviewItem.details).where(ReviewItem.id == item_id)
-    ).first()
-    if found is None:
-        return
-    explanation, details = found
-    original = (
-        explanation.split("\n\n", 1)[1] if explanation.startswith(_REFUSED_PREFIX) else explanation
-    )
-    details = dict(details) if isinstance(details, dict) else {}
-    details["xero_refusal"] = message
-    connection.execute(
-        update(ReviewItem)
-        .where(ReviewItem.id == item_id)
-        .values(
-            resolution=None,
-            updated_at=utcnow(),
-            explanation=f"{_REFUSED_PREFIX}{message}\n\n{original}",
-            details=details,
-        )
-    )
+    keep_open_saying(connection, item_id, message, prefix=_REFUSED_PREFIX, detail="xero_refusal")
 
 
 async def send_requested(client: XeroClient, db: DbWorker, run_id: int | None = None) -> SendReport:
