@@ -58,7 +58,7 @@ wheel-check:
 
 # The reliability suite at full size (make test runs it small): fault soak,
 # crash trials, database faults, hostile input, secrets, concurrency, on two
-# workers (about 45 minutes on two cores). Writes its figures under
+# workers (about 15 minutes on two cores). Writes its figures under
 # reliability/results and prints them.
 reliability: sync
 	scripts/ensure-databases

@@ -96,7 +96,7 @@ SCALES = {
         concurrency_seconds=20.0,
         concurrency_kinds=("postgresql",),
     ),
-    # ``make reliability``: within about 45 minutes on the 2-core development machine
+    # ``make reliability``: about 15 minutes on two workers on the 2-core development machine
     "medium": Scale(
         name="medium",
         org="medium",
