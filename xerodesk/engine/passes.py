@@ -23,6 +23,7 @@ documents when the option says so.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -165,11 +166,14 @@ class PassRunner:
         self.db = db
         self.progress: ProgressSink = progress or (lambda _event: None)
         self.rates = rates or default_provider
+        #: the report of the pass running or run last (None before the first)
+        self.last_report: PassReport | None = None
 
     async def run(self, request: PassRequest) -> PassReport:
         usage = await prepare_client(self.client, self.db)
         run_id = await self.db.write(start_run, request.trigger)
         report = PassReport(run_id)
+        self.last_report = report
         reviews_before = await self.db.read(_open_review_count)
         calls_before = self.client.usage().calls
         try:
@@ -190,14 +194,24 @@ class PassRunner:
             report.outcome, report.message = "failed", str(error)
             raise
         finally:
-            report.calls = self.client.usage().calls - calls_before
-            report.new_review_items = max(
-                0, await self.db.read(_open_review_count) - reviews_before
-            )
-            outcome = report.outcome if report.outcome != "running" else "cancelled"
-            await self.db.write(finish_run, run_id, outcome, report.calls, report.message)
-            await self.db.write(record_day_remaining, run_id, self.client.usage().day_remaining)
+            # the run's record is written whole even when the pass is being
+            # stopped (a stop arriving here would otherwise leave it "running")
+            finish = asyncio.ensure_future(self._finish(report, calls_before, reviews_before))
+            try:
+                await asyncio.shield(finish)
+            except asyncio.CancelledError:
+                await finish
+                raise
         return report
+
+    async def _finish(self, report: PassReport, calls_before: int, reviews_before: int) -> None:
+        """Record how the pass ended: outcome, calls, new review items, Xero's day count."""
+        run_id = report.run_id
+        report.calls = self.client.usage().calls - calls_before
+        report.new_review_items = max(0, await self.db.read(_open_review_count) - reviews_before)
+        outcome = report.outcome if report.outcome != "running" else "cancelled"
+        await self.db.write(finish_run, run_id, outcome, report.calls, report.message)
+        await self.db.write(record_day_remaining, run_id, self.client.usage().day_remaining)
 
     async def _run_entities(self, state: PassState) -> None:
         handlers = self._handlers()

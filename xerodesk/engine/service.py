@@ -136,7 +136,14 @@ class SyncService:
         try:
             if self.pusher is not None:
                 await self._push_if_pending()
-            report = await self.runner.run(PassRequest(trigger="schedule"))
+            try:
+                report = await self.runner.run(PassRequest(trigger="schedule"))
+            except asyncio.CancelledError:
+                # stopped as the pass was recording its end: it did finish
+                last = self.runner.last_report
+                if last is not None and last.outcome == "ok":
+                    self._count(last)
+                raise
             self._count(report)  # the pass is done, whatever happens to the pushes after it
             if self.pusher is not None:
                 await self._push_if_pending()
