@@ -98,8 +98,6 @@ class PullResult:
     stopped: str | None = None
 
 
-#: no page mapped ahead (the step maps its page in the write itself)
-_NOT_PREPARED: Any = object()
 #: the thread pages are mapped on, apart from the event loop and the database's thread
 _MAPPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xerodesk-map")
 
@@ -128,7 +126,7 @@ class PageWriter:
         self, page: Page, resume: ResumeState, calls: int
     ) -> tuple[PageOutcome, Page] | None:
         """Queue ``page``; returns the outcome of the page before it, once written."""
-        prepared = _NOT_PREPARED
+        prepared = None
         if self._prepare is not None:
             loop = asyncio.get_running_loop()
             prepared = await loop.run_in_executor(_MAPPER, self._prepare, page)
@@ -141,20 +139,23 @@ class PageWriter:
         self._pending_page = page
         return done
 
-    async def flush(self) -> tuple[PageOutcome, Page] | None:
-        """Wait for the page in flight; its outcome and page (None if there was none)."""
+    def _take(self) -> tuple[asyncio.Future[PageOutcome], Page] | None:
+        """The write in flight and its page, no longer held here."""
         pending, page = self._pending, self._pending_page
         self._pending = self._pending_page = None
-        if pending is None or page is None:
-            return None
-        return await pending, page
+        return None if pending is None or page is None else (pending, page)
+
+    async def flush(self) -> tuple[PageOutcome, Page] | None:
+        """Wait for the page in flight; its outcome and page (None if there was none)."""
+        taken = self._take()
+        return None if taken is None else (await taken[0], taken[1])
 
     async def settle(self) -> tuple[PageOutcome, Page] | None:
         """After a stop: let the write in flight finish; its outcome if it was saved."""
-        pending, page = self._pending, self._pending_page
-        self._pending = self._pending_page = None
-        if pending is None or page is None:
+        taken = self._take()
+        if taken is None:
             return None
+        pending, page = taken
         await asyncio.wait([pending])
         if pending.cancelled() or pending.exception() is not None:
             return None
@@ -168,9 +169,9 @@ def _write_page_transaction(
     context: WriteContext,
     resume: ResumeState,
     calls: int,
-    prepared: Any = _NOT_PREPARED,
+    prepared: Any = None,
 ) -> PageOutcome:
-    if prepared is _NOT_PREPARED:
+    if prepared is None:  # the step maps its page in the write itself
         outcome = step.write_page(connection, page, context)
     else:
         outcome = cast(PreparingStep, step).write_prepared(connection, page, prepared, context)
