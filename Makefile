@@ -3,10 +3,12 @@
 UV := scripts/uv
 
 # Python and every xerodesk process the tests start reuse compiled bytecode
-# (kept inside the environment folder), even where the shell says not to write
-# it, as an installed copy does: otherwise each process compiles its imports
-# again, about two seconds of CPU a start.
-export PYTHONPYCACHEPREFIX := $(CURDIR)/.venv/pycache
+# (kept in .pycache beside the environment folder), even where the shell says
+# not to write it, as an installed copy does: otherwise each process compiles
+# its imports again, about two seconds of CPU a start. Not inside .venv: a
+# Python run before the environment exists (installing uv) would make that
+# folder, and uv then refuses it as an environment without Python.
+export PYTHONPYCACHEPREFIX := $(CURDIR)/.pycache
 unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: sync test test-slow lint demo demo-app bundle wheel-check bench reliability
