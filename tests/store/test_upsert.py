@@ -13,7 +13,8 @@ from sqlalchemy.dialects import sqlite
 from xerodesk.store.base import Base
 from xerodesk.store.database import open_engine
 from xerodesk.store.models import Product, SalesLedger, SalesOrderHeader, VatCode
-from xerodesk.store.upsert import _bound, bulk_upsert, fetch_ids, rows_per_statement
+from xerodesk.store.rows import bound_column
+from xerodesk.store.upsert import bulk_upsert, fetch_ids, rows_per_statement
 
 PRODUCTS: Table = Product.__table__  # type: ignore[assignment]
 LEDGERS: Table = SalesLedger.__table__  # type: ignore[assignment]
@@ -212,8 +213,11 @@ def test_sqlite_fast_binding_is_taken_and_equals_sqlalchemys(
     type_ = HEADERS.c[column].type
     processor = type_._cached_bind_processor(dialect)
     assert processor is not None
-    bound = _bound(values, processor, type_, dialect)
-    assert not isinstance(bound, map)  # the fast path, not the general one
+
+    def general(value: object) -> object:
+        pytest.fail(f"the general processor was called for {value!r}")
+
+    bound = bound_column(values, general, type_, dialect)  # the fast path only
     assert list(bound) == [processor(v) for v in values]
 
 

@@ -8,20 +8,15 @@ that stay under each driver's limit on bound parameters.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
-from operator import itemgetter
-from types import NoneType
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Table, select, tuple_
+from sqlalchemy import Connection, Table, select, tuple_
 from sqlalchemy.dialects import mysql, postgresql, sqlite
-from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import Insert
 
-from xerodesk.store.types import UTCDateTime
+from xerodesk.store.rows import Rows, binder_for, sqlite_rows_in, write_sqlite_rows
 
 #: bound parameters per statement we allow ourselves on each dialect
 _PARAMETER_LIMIT = {"sqlite": 30_000, "postgresql": 30_000, "mysql": 60_000, "mariadb": 60_000}
@@ -70,7 +65,7 @@ def _upsert_statement(
 def bulk_upsert(
     connection: Connection,
     table: Table,
-    rows: Sequence[Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]] | Rows,
     keys: Sequence[str],
     update: Sequence[str] | None = None,
 ) -> int:
@@ -82,168 +77,49 @@ def bulk_upsert(
     """
     if not rows:
         return 0
-    columns = list(rows[0].keys())
+    columns = rows.columns if isinstance(rows, Rows) else tuple(rows[0].keys())
     missing = [key for key in keys if key not in columns]
     if missing:
         raise ValueError(f"rows lack the key columns {missing}")
     to_update = [c for c in columns if c not in keys] if update is None else list(update)
+    binder = binder_for(connection.dialect)
+    if binder is not None:
+        tuples = rows if isinstance(rows, Rows) else Rows.of(rows)
+        return write_sqlite_rows(
+            connection, table, tuples, binder, keys=tuple(keys), update=tuple(to_update)
+        )
     statement = _upsert_statement(connection, table, keys, to_update)
-    size = rows_per_statement(connection.dialect.name, len(columns))
-    if connection.dialect.name == "sqlite":
-        key = (table.name, tuple(columns), tuple(keys), tuple(to_update))
-        _sqlite_executemany(connection, statement, columns, rows, size, key)
-        return len(rows)
-    for chunk in batches(rows, size):
-        # one statement, many parameter sets: each driver batches them its own
-        # fastest way (far cheaper than compiling a multi-row VALUES clause)
-        connection.execute(statement, [dict(row) for row in chunk])
+    _execute_in_batches(connection, statement, rows)
     return len(rows)
 
 
-def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
+def bulk_insert(
+    connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]] | Rows
+) -> int:
     """Insert ``rows`` (every row with the same columns); returns how many.
 
-    On SQLite the statement is compiled once and rows go as positional tuples
-    (as ``bulk_upsert`` sends them); elsewhere the driver batches them.
+    On SQLite the rows go many to a statement (``store.rows``); elsewhere the
+    driver batches them.
     """
     if not rows:
         return 0
-    statement = _insert_for(connection, table)
-    columns = list(rows[0].keys())
-    size = rows_per_statement(connection.dialect.name, len(columns))
-    if connection.dialect.name == "sqlite":
-        key = (table.name, tuple(columns), None, None)
-        _sqlite_executemany(connection, statement, columns, rows, size, key)
-        return len(rows)
-    for chunk in batches(rows, size):
-        connection.execute(statement, [dict(row) for row in chunk])
+    binder = binder_for(connection.dialect)
+    if binder is not None:
+        tuples = rows if isinstance(rows, Rows) else Rows.of(rows)
+        return write_sqlite_rows(connection, table, tuples, binder)
+    _execute_in_batches(connection, _insert_for(connection, table), rows)
     return len(rows)
 
 
-@dataclass(frozen=True)
-class _Compiled:
-    """A SQLite statement compiled for one set of columns, and how to bind its values."""
-
-    sql: str
-    names: tuple[str, ...]
-    processors: tuple[tuple[int, Callable[[Any], Any], Any], ...]
-
-
-#: compiled statements by (dialect, table, columns, keys, updated columns)
-_COMPILED: dict[tuple[Any, ...], _Compiled | None] = {}
-
-
-def _compile(
-    dialect: Dialect, statement: Insert, columns: Sequence[str], key: tuple[Any, ...]
-) -> _Compiled | None:
-    """``statement`` compiled for ``columns`` (once per process); None for a shape
-    the positional path does not handle."""
-    cache_key = (id(dialect), *key)
-    if cache_key in _COMPILED:
-        return _COMPILED[cache_key]
-    compiled = statement.compile(dialect=dialect, column_keys=list(columns))
-    names = compiled.positiontup
-    found: _Compiled | None = None
-    if names is not None and set(names) == set(columns) and len(names) == len(columns):
-        types = [compiled.binds[name].type for name in names]
-        processors = tuple(
-            (index, fn, types[index])
-            for index in range(len(names))
-            if (fn := types[index]._cached_bind_processor(dialect)) is not None
-        )
-        found = _Compiled(compiled.string, tuple(names), processors)
-    if len(_COMPILED) < 1_000:
-        _COMPILED[cache_key] = found
-    return found
-
-
-def _sqlite_executemany(
-    connection: Connection,
-    statement: Insert,
-    columns: Sequence[str],
-    rows: Sequence[Mapping[str, Any]],
-    size: int,
-    key: tuple[Any, ...],
+def _execute_in_batches(
+    connection: Connection, statement: Insert, rows: Sequence[Mapping[str, Any]] | Rows
 ) -> None:
-    """SQLite: the statement compiled once, rows sent as positional tuples.
-
-    Each value goes through its column type's own bind processor (the same
-    conversion SQLAlchemy applies), without building a parameter dictionary
-    per row; the driver's ``executemany`` does the rest. ``key`` names the
-    statement's shape (table, columns, conflict keys, updated columns) so it
-    is compiled once per process, not once a page.
-    """
-    dialect = connection.dialect
-    compiled = _compile(dialect, statement, columns, key)
-    if compiled is None:
-        for chunk in batches(rows, size):  # an unexpected shape: the general path
-            connection.execute(statement, [dict(row) for row in chunk])
-        return
-    names, processors, sql = compiled.names, compiled.processors, compiled.sql
-    values = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
-    for start in range(0, len(rows), size):
-        parameters: list[Any] = list(map(values, rows[start : start + size]))
-        if processors:
-            # column by column: each processor mapped over its column in one go
-            by_column: list[Any] = list(zip(*parameters, strict=True))
-            for index, fn, type_ in processors:
-                by_column[index] = _bound(by_column[index], fn, type_, dialect)
-            parameters = list(zip(*by_column, strict=True))
-        connection.exec_driver_sql(sql, parameters)
-
-
-#: how SQLAlchemy's SQLite dialect stores dates and times by default
-_SQLITE_DATE_FORMAT = "%(year)04d-%(month)02d-%(day)02d"
-_SQLITE_DATETIME_FORMAT = (
-    "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
-)
-
-
-def _bound(
-    column: Sequence[Any], fn: Callable[[Any], Any], type_: Any, dialect: Dialect
-) -> Iterable[Any]:
-    """``fn`` applied to every value of ``column``, or the same values a cheaper way.
-
-    Three of the SQLite bind processors have exact C-level twins when every
-    value has the expected type: a flag is bound as the driver binds a
-    ``bool`` (1 or 0, as ``int(flag)``); a ``date`` in the default storage
-    format is its ``isoformat()``; a UTC timestamp (``UTCDateTime``) is its
-    naive UTC ``isoformat(" ", "microseconds")``. Anything else goes through
-    ``fn``.
-    """
-    kinds = set(map(type, column))
-    if isinstance(type_, Boolean) and kinds <= {bool, NoneType}:
-        return column
-    if isinstance(type_, UTCDateTime):
-        inner = type_.load_dialect_impl(dialect)
-        if (
-            isinstance(inner, sqlite.DATETIME)
-            and getattr(inner, "_storage_format", None) == _SQLITE_DATETIME_FORMAT
-            and kinds <= _TIMES
-        ):
-            # a page's rows share many instants (the time of the write): each once
-            texts = {value: _utc_text(value) for value in set(column) if value is not None}
-            return [None if value is None else texts[value] for value in column]
-        return map(fn, column)
-    impl = type_.dialect_impl(dialect)
-    if (
-        isinstance(impl, sqlite.DATE)
-        and getattr(impl, "_storage_format", None) == _SQLITE_DATE_FORMAT
-        and kinds <= _DATES
-    ):
-        return [None if value is None else value.isoformat() for value in column]
-    return map(fn, column)
-
-
-_DATES = frozenset({date, NoneType})
-_TIMES = frozenset({datetime, NoneType})
-
-
-def _utc_text(value: datetime) -> str:
-    """What ``UTCDateTime`` and SQLite's DATETIME make of ``value``: naive UTC text."""
-    if value.tzinfo is not None and value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    """One statement, many parameter sets: each driver batches them its own fastest
+    way (far cheaper than compiling a multi-row VALUES clause)."""
+    dicts = rows.dicts() if isinstance(rows, Rows) else [dict(row) for row in rows]
+    size = rows_per_statement(connection.dialect.name, len(dicts[0]))
+    for start in range(0, len(dicts), size):
+        connection.execute(statement, dicts[start : start + size])
 
 
 def fetch_ids(
@@ -252,6 +128,10 @@ def fetch_ids(
     """Map natural-key values (a scalar, or a tuple for composite keys) to row ids."""
     wanted = list(dict.fromkeys(values))
     found: dict[Any, int] = {}
+    if connection.dialect.name == "sqlite" and len(keys) == 1:
+        at_once = sqlite_rows_in(connection, table, ("id", keys[0]), keys[0], wanted)
+        if at_once is not None:
+            return {key: row_id for row_id, key in at_once}
     key_columns = [table.c[k] for k in keys]
     size = rows_per_statement(connection.dialect.name, len(keys))
     for chunk in batches(({"v": v} for v in wanted), size):
