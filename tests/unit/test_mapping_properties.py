@@ -6,7 +6,9 @@
 - a credit-note line is the negation of the same line on an invoice;
 - display_description follows the option and the account number alone;
 - whatever a record holds (wrong types, missing, huge or unicode-heavy fields),
-  a mapper returns rows or raises MalformedRecordError, never another exception.
+  a mapper returns rows or raises MalformedRecordError, never another exception;
+- the fast reading of a plain invoice maps it exactly as the field-by-field
+  reading does, or leaves it to that reading.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from xerodesk.mapping.contacts import display_description, map_contact
 from xerodesk.mapping.credit_notes import NEGATED_COLUMNS, map_credit_note
 from xerodesk.mapping.currencies import RatesFeedError, cross_rates, map_currency, parse_ecb_daily
 from xerodesk.mapping.documents import line_values
-from xerodesk.mapping.invoices import map_invoice
+from xerodesk.mapping.invoices import _checked_invoice, _plain_invoice, map_invoice
 from xerodesk.mapping.items import map_item
+from xerodesk.mapping.plain import NotPlain
 from xerodesk.mapping.purchase_orders import map_purchase_order
 from xerodesk.mapping.tax_rates import map_tax_rate
 
@@ -379,3 +382,45 @@ def test_ecb_parser_raises_only_rates_feed_error(document: str | bytes) -> None:
         parse_ecb_daily(document)
     except RatesFeedError as error:
         assert str(error)
+
+
+# --- the fast reading of plain records maps exactly as the field-by-field one -----------
+
+
+def _same_or_deferred(record: Any) -> str:
+    """What the fast reading did with ``record``: ``deferred`` (NotPlain) or ``same``
+    (exactly the field-by-field mapping, down to the order of the columns)."""
+    try:
+        fast = _plain_invoice(record)
+    except NotPlain:
+        return "deferred"
+    checked = _checked_invoice(record)  # must map whatever the fast reading maps
+    assert fast == checked
+    assert list(fast.header) == list(checked.header)
+    assert [list(line) for line in fast.lines] == [list(line) for line in checked.lines]
+    return "same"
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(PATHS), JSONISH, st.booleans()), max_size=3))
+def test_the_fast_reading_maps_an_invoice_exactly_or_defers(
+    damage: list[tuple[tuple[Any, ...], Any, bool]],
+) -> None:
+    record = BASES["invoice"][1]
+    for path, value, delete in damage:
+        record = replaced(record, path, value, delete)
+    if isinstance(record, dict):
+        _same_or_deferred(record)
+
+
+@given(money, money, amount_types, st.one_of(st.none(), rates), st.integers(0, 3))
+def test_the_fast_reading_takes_plain_invoices(
+    amount: Decimal, tax: Decimal, amount_type: str, rate: Decimal | None, extra: int
+) -> None:
+    lines = [sales_line(amount, tax)] + [
+        {**sales_line(tax, amount, D(extra)), "LineItemID": f"line-{i + 2}", "ItemCode": None}
+        for i in range(extra)
+    ]
+    record = document("invoice", amount_type, rate, lines)
+    record["Date"], record["Reference"] = "2026-03-04T00:00:00", "  Zoë’s order  "
+    assert _same_or_deferred(record) == "same"

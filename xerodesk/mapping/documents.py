@@ -14,15 +14,21 @@ Pure, no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from xerodesk.domain.xero_codes import DocumentStatus, LineAmountType
+from xerodesk.mapping import plain
 from xerodesk.mapping.money import to_home_currency
+from xerodesk.mapping.plain import NotPlain
 from xerodesk.mapping.reader import CODE_MAX, TEXT_MAX, Fields, Row
 
 __all__ = [
+    "PLAIN_LINE_KEYS",
+    "SMALLEST_RATE",
     "LineValues",
     "contact_id_of",
     "currency_rate_of",
@@ -33,6 +39,7 @@ __all__ = [
     "line_basics",
     "line_values",
     "line_values_of",
+    "plain_sales_lines",
     "read_lines",
     "sales_line_values",
     "updated_at_of",
@@ -40,7 +47,7 @@ __all__ = [
 
 _ZERO = Decimal("0.00")
 #: the smallest currency rate taken seriously (``Numeric(24, 10)`` keeps 10 places)
-_SMALLEST_RATE = Decimal("1e-10")
+SMALLEST_RATE = Decimal("1e-10")
 
 
 @dataclass(frozen=True)
@@ -109,7 +116,7 @@ def currency_rate_of(doc: Fields) -> Decimal | None:
     rate = doc.amount("CurrencyRate")
     if rate is None or rate == 0:
         return None
-    if rate < _SMALLEST_RATE:
+    if rate < SMALLEST_RATE:
         raise doc.fail("CurrencyRate", f"is not a usable rate: {rate}")
     return rate
 
@@ -181,3 +188,82 @@ def sales_line_values(line: Fields, amount_type: LineAmountType, rate: Decimal |
         "home_net_value": home_value(line, "LineAmount", values.net, rate),
         "home_gross_value": home_value(line, "LineAmount", values.gross, rate),
     }
+
+
+# --- the fast reading of plain lines (see ``mapping.plain``) ---------------------
+
+#: the columns ``plain_sales_lines`` gives, in ``line_basics`` + ``sales_line_values`` order
+PLAIN_LINE_KEYS = (
+    "xero_line_id",
+    "product_item_id",
+    "description",
+    "quantity",
+    "unit_price",
+    "account_code",
+    "tax_type",
+    "discount_rate",
+    "net_value",
+    "tax_value",
+    "gross_value",
+    "home_net_value",
+    "home_gross_value",
+)
+
+
+def plain_sales_lines(
+    record: Mapping[str, Any], amount_type: LineAmountType, rate: Decimal | None
+) -> list[tuple[Any, ...]]:
+    """The values of ``read_lines`` → ``line_basics`` + ``sales_line_values`` of each
+    line of a plain record, in ``PLAIN_LINE_KEYS`` order; ``NotPlain`` at any other."""
+    items = record.get("LineItems")
+    if items is None:
+        return []
+    if type(items) is not list:
+        raise NotPlain
+    rows: list[tuple[Any, ...]] = []
+    seen: set[str] = set()
+    for line in items:
+        if line is None:
+            continue
+        if type(line) is not dict:
+            raise NotPlain
+        line_id = plain.required_id(line, "LineItemID")
+        if line_id in seen:
+            raise NotPlain
+        seen.add(line_id)
+        item = line.get("Item")
+        code = plain.text(line, "ItemCode", CODE_MAX)
+        if item is not None:
+            if type(item) is not dict:
+                raise NotPlain
+            if code is None:
+                code = plain.text(item, "Code", CODE_MAX)
+        quantity = plain.amount(line, "Quantity")
+        unit = plain.amount(line, "UnitAmount")
+        line_amount = plain.amount(line, "LineAmount")
+        if line_amount is None:
+            if quantity is not None or unit is not None:
+                raise NotPlain  # a priced line without its amount: named field by field
+            line_amount = _ZERO
+        tax = plain.amount(line, "TaxAmount")
+        values = line_values(line_amount, _ZERO if tax is None else tax, amount_type)
+        net = plain.checked(values.net)
+        gross = plain.checked(values.gross)
+        rows.append(
+            (
+                line_id,
+                code,
+                plain.text(line, "Description", TEXT_MAX),
+                quantity,
+                unit,
+                plain.text(line, "AccountCode", CODE_MAX),
+                plain.text(line, "TaxType", CODE_MAX),
+                plain.amount(line, "DiscountRate"),
+                net,
+                values.tax,
+                gross,
+                plain.home(net, rate),
+                plain.home(gross, rate),
+            )
+        )
+    return rows

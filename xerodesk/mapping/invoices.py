@@ -15,22 +15,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
+from xerodesk.domain.currency_codes import is_known_currency
 from xerodesk.domain.values import OrderStatus, TransactionType
-from xerodesk.domain.xero_codes import DocumentStatus, InvoiceType
+from xerodesk.domain.xero_codes import DocumentStatus, InvoiceType, LineAmountType
+from xerodesk.mapping import plain
 from xerodesk.mapping.documents import (
+    PLAIN_LINE_KEYS,
+    SMALLEST_RATE,
     contact_id_of,
     currency_rate_of,
     document_date,
     is_paid,
     line_amount_type_of,
     line_basics,
+    plain_sales_lines,
     read_lines,
     sales_line_values,
     updated_at_of,
 )
-from xerodesk.mapping.reader import NAME_MAX, Fields, Row
+from xerodesk.mapping.plain import NotPlain
+from xerodesk.mapping.reader import CODE_MAX, NAME_MAX, Fields, Row
 
 __all__ = [
     "EXCLUDED_STATUSES",
@@ -76,6 +82,15 @@ class MappedInvoice:
 
 def map_invoice(record: Mapping[str, Any]) -> MappedInvoice:
     """Map one Xero invoice; raises ``MalformedXeroRecordError`` naming the bad field."""
+    if type(record) is dict:
+        try:
+            return _plain_invoice(record)
+        except NotPlain:
+            pass  # read again field by field, which maps it or names what is wrong
+    return _checked_invoice(record)
+
+
+def _checked_invoice(record: Mapping[str, Any]) -> MappedInvoice:
     doc = Fields.of_record(record, "invoice", "InvoiceID", "InvoiceNumber")
     # Sheet "Sales invoices": all ACCREC invoices; bills are not imported.
     if doc.choice("Type", InvoiceType) is not InvoiceType.ACCREC:
@@ -144,3 +159,103 @@ def _lines(doc: Fields, header: Row) -> list[Row]:
         }
         rows.append(row)
     return rows
+
+
+# --- the fast reading of a plain invoice (see ``mapping.plain``) ----------------
+
+E = TypeVar("E", DocumentStatus, LineAmountType)
+
+_STATUSES = {status.value: status for status in DocumentStatus}
+_AMOUNT_TYPES = {kind.value: kind for kind in LineAmountType}
+_INVOICE_LINE = TransactionType.INVOICE.value
+
+
+def _plain_invoice(record: dict[str, Any]) -> MappedInvoice:
+    """``_checked_invoice`` for a plain record; raises ``NotPlain`` at any other value."""
+    if record.get("Type") != "ACCREC":
+        raise NotPlain
+    status = _choice(_STATUSES, record.get("Status"))
+    invoice_id = plain.required_id(record, "InvoiceID")
+    number = plain.text(record, "InvoiceNumber", NAME_MAX)
+    total = plain.amount(record, "Total")
+    paid = status is DocumentStatus.PAID or (total is not None and total == 0)
+    excluded = status in EXCLUDED_STATUSES
+    order_date = plain.day(record, "Date")
+    if order_date is None:
+        order_date = plain.day(record, "DateString")
+    due_date = plain.day(record, "DueDate")
+    if due_date is None:
+        due_date = plain.day(record, "DueDateString")
+    currency = plain.text(record, "CurrencyCode", CODE_MAX)
+    if currency is not None and not is_known_currency(currency):
+        raise NotPlain
+    rate = plain.amount(record, "CurrencyRate")
+    if rate is not None and rate < SMALLEST_RATE:
+        if rate != 0:
+            raise NotPlain
+        rate = None
+    amount_type = _plain_amount_type(record)
+    contact = record.get("Contact")
+    if type(contact) is not dict:
+        raise NotPlain
+    updated = plain.instant(record, "UpdatedDateUTC")
+    if updated is None:
+        updated = plain.instant(record, "UpdatedDateUTCString")
+        if updated is None:
+            raise NotPlain
+    header: Row = {
+        "xero_invoice_id": invoice_id,
+        "order_number": number,
+        "order_status": ORDER_STATUS_BY_XERO_STATUS[status].value,
+        "xero_status": status.value,
+        "exclude_from_reports": excluded,
+        "order_date": order_date,
+        "due_date": due_date,
+        "customer_reference": plain.text(record, "Reference", NAME_MAX),
+        "currency_code": currency,
+        "currency_rate": rate,
+        "line_amount_types": amount_type.value,
+        "net_total": plain.amount(record, "SubTotal"),
+        "tax_total": plain.amount(record, "TotalTax"),
+        "gross_total": total,
+        "amount_paid": plain.amount(record, "AmountPaid"),
+        "amount_due": plain.amount(record, "AmountDue"),
+        "is_paid": paid,
+        "paid_date": plain.day(record, "FullyPaidOnDate"),
+        "xero_contact_id": plain.required_id(contact, "ContactID"),
+        "xero_updated_at": updated,
+    }
+    head = (_INVOICE_LINE, number, order_date, None)
+    tail = (paid, excluded)
+    lines = tuple(
+        dict(zip(_LINE_KEYS, head + values + tail, strict=True))
+        for values in plain_sales_lines(record, amount_type, rate)
+    )
+    return MappedInvoice(
+        invoice_id, number, header["xero_contact_id"], status, updated, header, lines
+    )
+
+
+def _plain_amount_type(record: Mapping[str, Any]) -> LineAmountType:
+    value = record.get("LineAmountTypes")
+    return LineAmountType.EXCLUSIVE if value is None else _choice(_AMOUNT_TYPES, value)
+
+
+def _choice(members: Mapping[str, E], value: object) -> E:
+    """The member Xero's exact spelling names (any other: read field by field)."""
+    found = members.get(value) if type(value) is str else None
+    if found is None:
+        raise NotPlain
+    return found
+
+
+#: the columns of an invoice line row, in ``_lines``'s order
+_LINE_KEYS = (
+    "transaction_type",
+    "document_number",
+    "transaction_date",
+    "xero_credit_note_id",
+    *PLAIN_LINE_KEYS,
+    "is_paid",
+    "exclude_from_reports",
+)
