@@ -1,12 +1,13 @@
 """Document digests: exact, the same in every process, and upgrades rewrite nothing.
 
-A document's snapshot keeps a digest of its mapped values (``values``); a
+A document's snapshot keeps a digest of its rows as written (``rows``); a
 pass compares it with the stored one to tell "unchanged" from "changed". The
-digest must differ when any mapped value differs (a cent, a date, a line's
+digest must differ when any written value differs (a cent, a date, a line's
 order), be the same for the same record in any process (no dependence on
-string hashing), and a document written by an earlier release, whose
-snapshot kept another kind of digest (``digest``), must not look changed
-for that alone: it is judged by Xero's time of change.
+string hashing or on which equal objects happen to be shared), and a
+document written by an earlier release, whose snapshot kept another kind of
+digest (``digest`` or ``values``), must not look changed for that alone: it
+is judged by Xero's time of change.
 """
 
 from __future__ import annotations
@@ -19,19 +20,22 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy.dialects import sqlite
 
 from tests.support.sandbox import RunningSandbox
 from xerodesk.engine.links import Link
-from xerodesk.engine.steps.documents import (
-    LEGACY_KEY,
+from xerodesk.engine.steps.credit_notes import credit_note_rows
+from xerodesk.engine.steps.invoices import invoice_rows
+from xerodesk.engine.steps.snapshots import (
     VALUES_KEY,
-    _digest,
     changed,
+    digest,
     document_snapshot,
+    plain,
 )
 from xerodesk.mapping.credit_notes import map_credit_note
 from xerodesk.mapping.invoices import map_invoice
-from xerodesk.mapping.purchase_orders import map_purchase_order
+from xerodesk.store.rows import SqliteBinder
 from xerodesk.xero import jsoncodec
 
 HEADER = {
@@ -56,28 +60,42 @@ def _records(sandbox: RunningSandbox, path: str, key: str) -> list[dict[str, Any
     return records
 
 
-def _sandbox_parts(sandbox: RunningSandbox) -> list[list[Any]]:
-    parts: list[list[Any]] = []
-    for record in _records(sandbox, "Invoices", "Invoices"):
-        if record["Type"] == "ACCREC":
-            mapped = map_invoice(record)
-            parts.append([mapped.header, list(mapped.lines)])
-    for record in _records(sandbox, "CreditNotes", "CreditNotes"):
-        if record["Type"] == "ACCRECCREDIT":
-            note = map_credit_note(record)
-            parts.append([note.status.value, note.updated_at, list(note.lines)])
-    for record in _records(sandbox, "PurchaseOrders", "PurchaseOrders"):
-        order = map_purchase_order(record)
-        parts.append([order.header, list(order.lines)])
-    return parts
+def _sandbox_digests(sandbox: RunningSandbox, binder: SqliteBinder | None) -> list[str]:
+    invoices = [
+        map_invoice(r) for r in _records(sandbox, "Invoices", "Invoices") if r["Type"] == "ACCREC"
+    ]
+    notes = [
+        map_credit_note(r)
+        for r in _records(sandbox, "CreditNotes", "CreditNotes")
+        if r["Type"] == "ACCRECCREDIT"
+    ]
+    rows = invoice_rows(invoices, binder)
+    notes_rows = credit_note_rows(notes, binder)
+    return [rows.digest(m) for m in invoices] + [
+        notes_rows.digest(m, m.status.value, m.updated_at.isoformat()) for m in notes
+    ]
 
 
-def test_every_sandbox_document_has_its_own_digest(sandbox: RunningSandbox) -> None:
-    parts = _sandbox_parts(sandbox)
-    assert len(parts) > 100
-    digests = [_digest(p) for p in parts]
+@pytest.mark.parametrize("bound", [True, False], ids=["sqlite", "other databases"])
+def test_every_sandbox_document_has_its_own_digest(sandbox: RunningSandbox, bound: bool) -> None:
+    binder = SqliteBinder(sqlite.dialect()) if bound else None
+    digests = _sandbox_digests(sandbox, binder)
+    assert len(digests) > 100
     assert len(set(digests)) == len(digests)
-    assert digests == [_digest(p) for p in parts]  # the same values, the same digest
+    assert digests == _sandbox_digests(sandbox, binder)  # the same values, the same digest
+
+
+def _digest(parts: list[Any]) -> str:
+    """The digest of a header and its lines, as mapped rows are taken: by value."""
+    return digest(plain([tuple(parts[0].values()), [tuple(p.values()) for p in parts[1]]]))
+
+
+def test_values_already_plain_and_values_made_plain_give_one_digest() -> None:
+    values = ("INV-1", 10.5, 3, None, True, ["é ✓", ("a", -0.0)])
+    assert plain(values) == values
+    assert digest(values) == digest(plain(values))
+    assert digest((Decimal("10.50"), date(2026, 2, 28))) == digest(("10.50", "2026-02-28"))
+    assert digest((Decimal("10.50"),)) != digest((Decimal("10.5"),))  # exact text elsewhere
 
 
 @pytest.mark.parametrize(
@@ -104,8 +122,7 @@ def test_changed_or_reordered_lines_change_the_digest() -> None:
 
 def test_the_digest_does_not_depend_on_the_process() -> None:
     code = (
-        "from tests.engine.test_document_digest import HEADER, LINES;"
-        "from xerodesk.engine.steps.documents import _digest;"
+        "from tests.engine.test_document_digest import HEADER, LINES, _digest;"
         "print(_digest([HEADER, LINES]))"
     )
     seen = set()
@@ -119,12 +136,11 @@ def test_the_digest_does_not_depend_on_the_process() -> None:
 
 
 def test_document_snapshot_shape() -> None:
-    snapshot = document_snapshot(
-        "c-1", HEADER, LINES, balance=[Decimal("2")], state={"number": "INV-1"}
-    )
+    rows = _digest([HEADER, LINES])
+    snapshot = document_snapshot("c-1", rows, balance=[Decimal("2")], state={"number": "INV-1"})
     assert snapshot == {
-        VALUES_KEY: _digest([HEADER, LINES]),
-        "balance": _digest([[Decimal("2")]]),
+        VALUES_KEY: rows,
+        "balance": digest([["2"]]),
         "contact_id": "c-1",
         "state": {"number": "INV-1"},
     }
@@ -136,18 +152,22 @@ def _link(snapshot: dict[str, Any], updated: datetime | None) -> Link:
 
 def test_unchanged_and_changed_documents_are_told_apart() -> None:
     updated = HEADER["updated"]
-    stored = document_snapshot("c-1", HEADER, LINES, state={"status": "AUTHORISED"})
-    same = document_snapshot("c-1", HEADER, LINES, state={"status": "other state"})
+    rows = _digest([HEADER, LINES])
+    stored = document_snapshot("c-1", rows, state={"status": "AUTHORISED"})
+    same = document_snapshot("c-1", rows, state={"status": "other state"})
     assert not changed(_link(stored, updated), same, updated)
-    edited = document_snapshot("c-1", {**HEADER, "total": Decimal("11.00")}, LINES)
+    edited = document_snapshot("c-1", _digest([{**HEADER, "total": Decimal("11.00")}, LINES]))
     assert changed(_link(stored, updated), edited, updated)
     assert changed(None, same, updated)
 
 
-def test_a_snapshot_of_an_earlier_release_is_judged_by_xeros_time_of_change() -> None:
+@pytest.mark.parametrize("earlier_key", ["digest", "values"])
+def test_a_snapshot_of_an_earlier_release_is_judged_by_xeros_time_of_change(
+    earlier_key: str,
+) -> None:
     updated = HEADER["updated"]
-    earlier = {LEGACY_KEY: "an older digest", "balance": "b", "contact_id": "c-1"}
-    now = document_snapshot("c-1", HEADER, LINES)
+    earlier = {earlier_key: "an older digest", "balance": "b", "contact_id": "c-1"}
+    now = document_snapshot("c-1", _digest([HEADER, LINES]))
     # times read back from SQLite and MariaDB are naive UTC
     naive = updated.replace(tzinfo=None)
     assert not changed(_link(earlier, naive), now, updated)

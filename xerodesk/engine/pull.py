@@ -31,6 +31,7 @@ from xerodesk.engine.cursors import (
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.guards import PLENTY, WalkWatch, empty_full_read
 from xerodesk.store.options import Options
+from xerodesk.store.rows import SqliteBinder, binder_for
 from xerodesk.store.state import add_run_counts, load_cursor, raise_review, save_cursor
 from xerodesk.store.types import utcnow
 from xerodesk.store.xd_models import RecordLink
@@ -76,8 +77,9 @@ class PreparingStep(PullStep, Protocol):
     """A step whose pages can be mapped apart from the database (``prepare``, pure),
     so that one page is mapped while the one before it is written."""
 
-    def prepare(self, page: Page) -> Any:
-        """Map ``page`` (no database, no shared state): what ``write_prepared`` takes."""
+    def prepare(self, page: Page, binder: SqliteBinder | None) -> Any:
+        """Map ``page`` (no database, no shared state): what ``write_prepared`` takes;
+        with a ``binder`` (SQLite), its rows bound as the database takes them."""
         ...
 
     def write_prepared(
@@ -98,19 +100,24 @@ class PullResult:
     stopped: str | None = None
 
 
-#: the thread pages are mapped on, apart from the event loop and the database's thread
+#: the thread pages are mapped on, apart from the event loop (which stays free)
 _MAPPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xerodesk-map")
 
 
 class PageWriter:
     """Writes a walk's pages in order, each with its resume point in one transaction.
 
-    For a step that can ``prepare`` a page apart from the database, the next
-    page is mapped on a thread of its own while the page before it is being
-    written: mapping (Python) overlaps the database's own work (SQLite and the
-    network drivers run without holding the interpreter). Writes stay one at a
-    time and in order, so a page is never saved before the one before it, and
-    a stop (an error, a cancellation) lets the write in flight finish first.
+    A page is written while the walk reads the next one from Xero: the write
+    is left in flight when ``put`` returns. A step that can ``prepare`` a
+    page apart from the database has it mapped (and, on SQLite, its rows
+    bound) on a thread of its own, once the write before it has finished:
+    mapping and writing are both mostly Python, which the interpreter runs one
+    thread at a time, so overlapping them gains nothing and costs a wait for
+    the interpreter at every hand-over (each statement SQLite runs lets the
+    mapping thread in, and the database thread waits up to 5 ms to get back;
+    measured slower than taking turns). Writes stay one at a time and in
+    order, so a page is never saved before the one before it, and a stop (an
+    error, a cancellation) lets the write in flight finish first.
     """
 
     def __init__(self, db: DbWorker, step: PullStep, context: WriteContext) -> None:
@@ -118,7 +125,10 @@ class PageWriter:
         self.step = step
         self.context = context
         prepare = getattr(step, "prepare", None)
-        self._prepare: Callable[[Page], Any] | None = prepare if callable(prepare) else None
+        self._prepare: Callable[[Page, SqliteBinder | None], Any] | None = (
+            prepare if callable(prepare) else None
+        )
+        self._binder = binder_for(db.engine.dialect)
         self._pending: asyncio.Future[PageOutcome] | None = None
         self._pending_page: Page | None = None
 
@@ -126,11 +136,11 @@ class PageWriter:
         self, page: Page, resume: ResumeState, calls: int
     ) -> tuple[PageOutcome, Page] | None:
         """Queue ``page``; returns the outcome of the page before it, once written."""
+        done = await self.flush()
         prepared = None
         if self._prepare is not None:
             loop = asyncio.get_running_loop()
-            prepared = await loop.run_in_executor(_MAPPER, self._prepare, page)
-        done = await self.flush()
+            prepared = await loop.run_in_executor(_MAPPER, self._prepare, page, self._binder)
         self._pending = asyncio.ensure_future(
             self.db.write(
                 _write_page_transaction, self.step, page, self.context, resume, calls, prepared

@@ -32,6 +32,8 @@ class MappedPage(Generic[M]):
     ids: list[str] = field(default_factory=list)
     #: snapshots made with the mapping (by ``id()`` of each mapped record), if any
     snapshots: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: the records' table rows made with the mapping (a step's own kind), if any
+    rows: Any = None
 
 
 def storable_id(value: object) -> str | None:

@@ -23,18 +23,24 @@ from xerodesk.engine.links import load_links, save_links
 from xerodesk.engine.pull import PageOutcome, WriteContext
 from xerodesk.engine.steps.common import MappedPage, made_snapshot, map_page, write_mapped_page
 from xerodesk.engine.steps.documents import (
-    balance_contacts,
-    changed,
-    document_snapshot,
+    DocumentRows,
+    document_rows,
     ids_by,
     latest_per_id,
-    previous_states,
+    line_rows,
     product_ids,
     replace_lines,
     write_counts,
 )
+from xerodesk.engine.steps.snapshots import (
+    balance_contacts,
+    changed,
+    document_snapshot,
+    previous_states,
+)
 from xerodesk.mapping.credit_notes import MappedCreditNote, map_credit_note
 from xerodesk.store.models import SalesLedger, SalesTransaction
+from xerodesk.store.rows import SqliteBinder, binder_for
 from xerodesk.xero.client import SALES_CREDIT_NOTES, XeroClient
 from xerodesk.xero.paging import Page
 
@@ -59,10 +65,14 @@ class CreditNotesStep:
             start_page=plan.start_page,
         )
 
-    def prepare(self, page: Page) -> MappedPage[MappedCreditNote]:
-        """The page mapped, with each credit note's snapshot (pure: no database)."""
+    def prepare(
+        self, page: Page, binder: SqliteBinder | None = None
+    ) -> MappedPage[MappedCreditNote]:
+        """The page mapped, with each credit note's snapshot and its line rows,
+        bound by ``binder`` when given (pure: no database)."""
         prepared = map_page(page.records, map_credit_note, "CreditNoteID")
-        prepared.snapshots = {id(m): _snapshot(m) for m in prepared.mapped}
+        rows = prepared.rows = credit_note_rows(prepared.mapped, binder)
+        prepared.snapshots = {id(m): _snapshot(m, rows) for m in prepared.mapped}
         return prepared
 
     def write_page(self, connection: Connection, page: Page, context: WriteContext) -> PageOutcome:
@@ -76,9 +86,10 @@ class CreditNotesStep:
         context: WriteContext,
     ) -> PageOutcome:
         made = prepared.snapshots if prepared is not None else None
+        rows = prepared.rows if prepared is not None else None
 
         def write(mapped: Sequence[MappedCreditNote]) -> Counts:
-            counts, touched = write_credit_notes(connection, mapped, context.run_id, made)
+            counts, touched = write_credit_notes(connection, mapped, context.run_id, made, rows)
             self.touched |= touched
             return counts
 
@@ -87,18 +98,35 @@ class CreditNotesStep:
         )
 
 
+def credit_note_rows(
+    mapped: Sequence[MappedCreditNote], binder: SqliteBinder | None = None
+) -> DocumentRows:
+    """The line rows of ``mapped`` (credit notes have no header), bound by ``binder``."""
+    return document_rows(mapped, None, _lines, (None, LINES), binder)
+
+
+def _lines(credit_note: MappedCreditNote) -> Sequence[Mapping[str, Any]]:
+    return credit_note.lines
+
+
 def write_credit_notes(
     connection: Connection,
     mapped: Sequence[MappedCreditNote],
     run_id: int | None = None,
     made: Mapping[int, dict[str, Any]] | None = None,
+    rows: DocumentRows | None = None,
 ) -> tuple[Counts, set[str]]:
     """Write the credit notes that changed; returns the counts and their ContactIDs.
 
-    ``made`` holds snapshots already made with the mapping (by ``id()``)."""
+    ``rows`` holds the rows made with the mapping and ``made`` their snapshots
+    (both by ``id()``); without them both are made here."""
     records = latest_per_id(mapped, lambda m: m.credit_note_id)
+    if rows is None:
+        rows, made = credit_note_rows(records, binder_for(connection.dialect)), None
     links = load_links(connection, ENTITY, [m.credit_note_id for m in records])
-    snapshots = {m.credit_note_id: made_snapshot(made, m, _snapshot) for m in records}
+    snapshots = {
+        m.credit_note_id: made_snapshot(made, m, lambda m: _snapshot(m, rows)) for m in records
+    }
     todo = [
         m
         for m in records
@@ -108,15 +136,16 @@ def write_credit_notes(
         return Counts(unchanged=len(records)), set()
     ledgers = ids_by(connection, LEDGERS, "sales_ledger_id", (m.contact_id for m in todo))
     products = product_ids(connection, (line for m in todo for line in m.lines))
-    lines = [
-        {
-            **line,
-            "sales_ledger_id": ledgers.get(m.contact_id),
-            "product_id": products.get(line["product_item_id"] or ""),
-        }
-        for m in todo
-        for line in m.lines
-    ]
+    lines = line_rows(
+        rows,
+        todo,
+        _lines,
+        ("sales_ledger_id", "product_id"),
+        lambda m, line: (
+            ledgers.get(m.contact_id),
+            products.get(line["product_item_id"] or ""),
+        ),
+    )
     first_lines = replace_lines(
         connection,
         LINES,
@@ -152,9 +181,10 @@ def write_credit_notes(
     return write_counts(len(todo), len(records), created), touched
 
 
-def _snapshot(mapped: MappedCreditNote) -> dict[str, Any]:
+def _snapshot(mapped: MappedCreditNote, rows: DocumentRows) -> dict[str, Any]:
     balance = [mapped.status.value, mapped.is_paid, [line["gross_value"] for line in mapped.lines]]
-    parts = (mapped.status.value, mapped.updated_at, list(mapped.lines))
+    # the rows lack the status (but for paid, deleted and voided) and the time of change
+    values = rows.digest(mapped, mapped.status.value, mapped.updated_at.isoformat())
     total = sum((line["gross_value"] or 0 for line in mapped.lines), Decimal(0))
     state = document_state(mapped.credit_note_number, mapped.status.value, total)
-    return document_snapshot(mapped.contact_id, *parts, balance=balance, state=state)
+    return document_snapshot(mapped.contact_id, values, balance=balance, state=state)

@@ -1,4 +1,4 @@
-"""What the document steps share: snapshots, link look-ups and exact line replacement.
+"""What the document steps share: rows, link look-ups and exact line replacement.
 
 A document's header is upserted by its Xero id; its lines are upserted by
 ``xero_line_id`` and the lines of the same documents that Xero no longer
@@ -13,17 +13,18 @@ fills it on a later pass from the Xero ids the rows keep.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Column, Connection, Table, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from xerodesk.domain.sync import Counts
-from xerodesk.engine.links import Link
+from xerodesk.engine.steps.snapshots import digest
 from xerodesk.store.models import Product
+from xerodesk.store.rows import Rows, SqliteBinder
 from xerodesk.store.upsert import batches, bulk_insert, bulk_upsert, fetch_ids, rows_per_statement
 
 PRODUCTS: Table = Product.__table__  # type: ignore[assignment]
@@ -48,114 +49,6 @@ def latest_per_id(mapped: Sequence[D], key: Callable[[D], str]) -> list[D]:
     return list(latest.values())
 
 
-#: the snapshot key of a document's digest of its mapped values
-VALUES_KEY = "values"
-#: where releases before it kept a digest of another form (see ``changed``)
-LEGACY_KEY = "digest"
-
-
-def _compact(part: Any) -> Any:
-    """A part as plain values: a mapped row (a dict in its mapper's fixed column
-    order) becomes the tuple of its values; lists of rows likewise."""
-    if isinstance(part, Mapping):
-        return tuple(part.values())
-    if isinstance(part, list | tuple):
-        return [tuple(p.values()) if isinstance(p, Mapping) else p for p in part]
-    return part
-
-
-def _digest(parts: Sequence[Any]) -> str:
-    """A digest of the mapped values ``parts``: BLAKE2b of their ``repr``.
-
-    Mapped values are text, numbers, ``Decimal``, dates, flags and None, whose
-    ``repr`` is exact and the same in every process (no sets, whose order would
-    depend on hashing); the same Xero record mapped by the same release gives
-    the same digest, and any changed value another. Dicts are taken by value
-    in their mapper's fixed column order.
-    """
-    text = repr([_compact(part) for part in parts])
-    return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
-
-
-def document_snapshot(
-    contact_id: str,
-    *parts: Any,
-    balance: Sequence[Any] = (),
-    state: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """A compact snapshot: digests of every mapped value and of ``balance``, and the contact.
-
-    Documents are read-only on the CRM side, so the values themselves need not
-    be kept: the digest tells "unchanged" from "changed" exactly; the balance
-    digest (of what moves the contact's balance: status, totals, amounts due)
-    tells whether the contact's balance needs a refresh; the contact id lets a
-    later pass fill the ledger link of credit-note lines. ``state`` (number,
-    status, total) is kept for the audit trail's "from … to …" and plays no
-    part in telling changed from unchanged.
-    """
-    snapshot: dict[str, Any] = {
-        VALUES_KEY: _digest(parts),
-        "balance": _digest([list(balance)]),
-        "contact_id": contact_id,
-    }
-    if state is not None:
-        snapshot["state"] = dict(state)
-    return snapshot
-
-
-def previous_states(
-    links: Mapping[str, Link], xero_ids: Iterable[str]
-) -> dict[str, Mapping[str, Any] | None]:
-    """The audited state of each known document among ``xero_ids`` (None: none kept)."""
-    found: dict[str, Mapping[str, Any] | None] = {}
-    for xero_id in xero_ids:
-        link = links.get(xero_id)
-        if link is not None:
-            state = (link.snapshot or {}).get("state")
-            found[xero_id] = state if isinstance(state, Mapping) else None
-    return found
-
-
-def balance_contacts(link: Link | None, snapshot: Mapping[str, Any]) -> set[str]:
-    """The contacts whose balance a written document may have moved (old and new owner)."""
-    contact = str(snapshot["contact_id"])
-    if link is None or link.snapshot is None:
-        return {contact}
-    before = link.snapshot
-    if before.get("balance") == snapshot["balance"] and before.get("contact_id") == contact:
-        return set()
-    return {contact, str(before.get("contact_id") or contact)}
-
-
-def changed(
-    link: Link | None, snapshot: Mapping[str, Any], updated_at: datetime | None = None
-) -> bool:
-    """Xero changed the record since it was written (a document's audited state aside,
-    so that documents written before it was kept are not all rewritten for it).
-
-    A document last written by a release that kept another kind of digest
-    (``LEGACY_KEY``) is judged by Xero's time of change instead, which Xero
-    moves with every edit of a document, so an upgrade rewrites none that
-    Xero has not changed.
-    """
-    if link is None or link.snapshot is None:
-        return True
-    if LEGACY_KEY in link.snapshot and LEGACY_KEY not in snapshot:
-        if updated_at is not None and link.xero_updated_at is not None:
-            return _aware(updated_at) != _aware(link.xero_updated_at)
-        return True
-    return _compared(link.snapshot) != _compared(snapshot)
-
-
-def _aware(moment: datetime) -> datetime:
-    """Times read back from SQLite and MariaDB are naive UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _compared(snapshot: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in snapshot.items() if key != "state"}
-
-
 def write_counts(todo: int, total: int, created: int) -> Counts:
     return Counts(created=created, updated=todo - created, unchanged=total - todo)
 
@@ -178,26 +71,98 @@ def product_ids(connection: Connection, lines: Iterable[Mapping[str, Any]]) -> d
 
 
 def upsert_by_key(
-    connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]], key: str
+    connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]] | Rows, key: str
 ) -> dict[str, int]:
     """Upsert ``rows`` on ``key`` (every column theirs); returns key → row id."""
     if not rows:
         return {}
-    bulk_upsert(connection, table, uniform(rows), [key])
-    return ids_by(connection, table, key, (str(row[key]) for row in rows))
+    tuples = rows if isinstance(rows, Rows) else Rows.of(rows)
+    bulk_upsert(connection, table, tuples, [key])
+    return ids_by(connection, table, key, (str(v) for v in tuples.column(key)))
 
 
-def uniform(rows: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
-    """``rows`` with the same columns each (a missing value None), as a bulk upsert needs.
+@dataclass(frozen=True)
+class DocumentRows:
+    """A page's documents as table rows (``Rows`` values), by ``id()`` of each
+    mapped document: its header row (if the document has one) and its line rows.
 
-    Rows from one mapper already share their columns: they are returned as
-    they are, without a copy.
+    Made on the mapping thread, bound for SQLite when a binder is given, so
+    that the database thread only adds the row ids it looks up.
     """
-    first = rows[0].keys()
-    if all(row.keys() == first for row in rows):
-        return rows
-    columns = sorted({c for row in rows for c in row})
-    return [{c: row.get(c) for c in columns} for row in rows]
+
+    header_columns: tuple[str, ...]
+    headers: Mapping[int, tuple[Any, ...]]
+    line_columns: tuple[str, ...]
+    lines: Mapping[int, Sequence[tuple[Any, ...]]]
+    bound: bool
+
+    def digest(self, document: Any, *more: Any) -> str:
+        """The digest of a document's rows (and of ``more`` values it has elsewhere)."""
+        return digest((more, self.headers.get(id(document)), self.lines[id(document)]))
+
+
+def document_rows(
+    documents: Sequence[Any],
+    header_of: Callable[[Any], Mapping[str, Any]] | None,
+    lines_of: Callable[[Any], Sequence[Mapping[str, Any]]],
+    tables: tuple[Table | None, Table],
+    binder: SqliteBinder | None = None,
+) -> DocumentRows:
+    """The rows of ``documents`` (header and line tables in ``tables``), bound by ``binder``."""
+    header_table, line_table = tables
+    headers = Rows.of([header_of(d) for d in documents] if header_of else [])
+    lines = Rows.of([line for d in documents for line in lines_of(d)])
+    if binder is not None:
+        if header_table is not None:
+            headers = binder.bind(header_table, headers)
+        lines = binder.bind(line_table, lines)
+    by_document: dict[int, Sequence[tuple[Any, ...]]] = {}
+    at = 0
+    for document in documents:
+        count = len(lines_of(document))
+        by_document[id(document)] = lines.values[at : at + count]
+        at += count
+    return DocumentRows(
+        headers.columns,
+        {id(d): row for d, row in zip(documents, headers.values, strict=False)},
+        lines.columns,
+        by_document,
+        binder is not None,
+    )
+
+
+def header_rows(
+    rows: DocumentRows,
+    documents: Sequence[Any],
+    columns: tuple[str, ...],
+    ids: Callable[[Any], tuple[Any, ...]],
+) -> Rows:
+    """The header rows of ``documents``, with the row ids ``ids`` gives in ``columns``."""
+    return Rows(
+        rows.header_columns + columns,
+        [rows.headers[id(d)] + ids(d) for d in documents],
+        rows.bound,
+    )
+
+
+def line_rows(
+    rows: DocumentRows,
+    documents: Sequence[Any],
+    lines_of: Callable[[Any], Sequence[Mapping[str, Any]]],
+    columns: tuple[str, ...],
+    ids: Callable[[Any, Mapping[str, Any]], tuple[Any, ...]],
+) -> Rows:
+    """The line rows of ``documents``, with the row ids ``ids`` gives (by document
+    and mapped line) in ``columns``."""
+    return Rows(
+        rows.line_columns + columns,
+        [
+            row + ids(d, line)
+            for d in documents
+            for row, line in zip(rows.lines[id(d)], lines_of(d), strict=True)
+        ],
+        rows.bound,
+    )
 
 
 def replace_lines(
@@ -205,7 +170,7 @@ def replace_lines(
     table: Table,
     parent: str,
     parents: Sequence[Any],
-    lines: Sequence[Mapping[str, Any]],
+    lines: Sequence[Mapping[str, Any]] | Rows,
     *,
     first_ids: bool = False,
 ) -> dict[Any, int]:
@@ -217,18 +182,22 @@ def replace_lines(
     lines the documents had are read first (none on a first sync), those Xero
     no longer sends are deleted, and the rest are upserted by ``xero_line_id``.
     """
-    keep = {line[LINE_KEY] for line in lines}
-    unique = lines if len(keep) == len(lines) else list({ln[LINE_KEY]: ln for ln in lines}.values())
+    rows = lines if isinstance(lines, Rows) else Rows.of(lines)
+    at = rows.index(LINE_KEY) if rows.values else 0
+    keep = {row[at] for row in rows.values}
+    unique = rows.values
+    if len(keep) != len(unique):
+        unique = list({row[at]: row for row in unique}.values())
     had = _lines_of(connection, table, parent, parents)
     stale = [row_id for row_id, line_id, _ in had if line_id not in keep]
     size = rows_per_statement(connection.dialect.name, 1)
-    for chunk in batches(({"id": i} for i in stale), size):
-        connection.execute(delete(table).where(table.c.id.in_([item["id"] for item in chunk])))
+    for start in range(0, len(stale), size):
+        connection.execute(delete(table).where(table.c.id.in_(stale[start : start + size])))
     known = {line_id for _, line_id, _ in had}
-    _insert_new_lines(connection, table, [ln for ln in unique if ln[LINE_KEY] not in known])
-    again = [ln for ln in unique if ln[LINE_KEY] in known]
+    _insert_new_lines(connection, table, rows.take([r for r in unique if r[at] not in known]))
+    again = rows.take([r for r in unique if r[at] in known])
     if again:
-        bulk_upsert(connection, table, uniform(again), [LINE_KEY])
+        bulk_upsert(connection, table, again, [LINE_KEY])
     first: dict[Any, int] = {}
     if first_ids:
         for row_id, _line_id, owner in _lines_of(connection, table, parent, parents):
@@ -254,17 +223,14 @@ def _lines_of(
     return found
 
 
-def _insert_new_lines(
-    connection: Connection, table: Table, lines: Sequence[Mapping[str, Any]]
-) -> None:
+def _insert_new_lines(connection: Connection, table: Table, lines: Rows) -> None:
     """Insert lines their documents did not have: a plain insert (cheaper than an
     upsert, notably on SQLite with foreign keys), unless a line id is already on
     another document, when the whole batch is upserted instead."""
     if not lines:
         return
-    rows = uniform(lines)
     try:
         with connection.begin_nested():
-            bulk_insert(connection, table, rows)
+            bulk_insert(connection, table, lines)
     except IntegrityError:
-        bulk_upsert(connection, table, rows, [LINE_KEY])
+        bulk_upsert(connection, table, lines, [LINE_KEY])

@@ -22,19 +22,26 @@ from xerodesk.engine.links import load_links, save_links
 from xerodesk.engine.pull import PageOutcome, WriteContext
 from xerodesk.engine.steps.common import MappedPage, made_snapshot, map_page, write_mapped_page
 from xerodesk.engine.steps.documents import (
-    balance_contacts,
-    changed,
-    document_snapshot,
+    DocumentRows,
+    document_rows,
+    header_rows,
     ids_by,
     latest_per_id,
-    previous_states,
+    line_rows,
     product_ids,
     replace_lines,
     upsert_by_key,
     write_counts,
 )
+from xerodesk.engine.steps.snapshots import (
+    balance_contacts,
+    changed,
+    document_snapshot,
+    previous_states,
+)
 from xerodesk.mapping.invoices import MappedInvoice, map_invoice
 from xerodesk.store.models import Quote, SalesLedger, SalesOrderHeader, SalesTransaction
+from xerodesk.store.rows import SqliteBinder, binder_for
 from xerodesk.xero.client import SALES_INVOICES, XeroClient
 from xerodesk.xero.paging import Page
 
@@ -62,10 +69,12 @@ class InvoicesStep:
             start_page=plan.start_page,
         )
 
-    def prepare(self, page: Page) -> MappedPage[MappedInvoice]:
-        """The page mapped, with each invoice's snapshot (pure: no database)."""
+    def prepare(self, page: Page, binder: SqliteBinder | None = None) -> MappedPage[MappedInvoice]:
+        """The page mapped, with each invoice's snapshot and its rows, bound by
+        ``binder`` when given (pure: no database)."""
         prepared = map_page(page.records, map_invoice, "InvoiceID")
-        prepared.snapshots = {id(m): _snapshot(m) for m in prepared.mapped}
+        rows = prepared.rows = invoice_rows(prepared.mapped, binder)
+        prepared.snapshots = {id(m): _snapshot(m, rows) for m in prepared.mapped}
         return prepared
 
     def write_page(self, connection: Connection, page: Page, context: WriteContext) -> PageOutcome:
@@ -79,9 +88,10 @@ class InvoicesStep:
         context: WriteContext,
     ) -> PageOutcome:
         made = prepared.snapshots if prepared is not None else None
+        rows = prepared.rows if prepared is not None else None
 
         def write(mapped: Sequence[MappedInvoice]) -> Counts:
-            counts, touched = write_invoices(connection, mapped, context.run_id, made)
+            counts, touched = write_invoices(connection, mapped, context.run_id, made, rows)
             self.touched |= touched
             return counts
 
@@ -90,18 +100,39 @@ class InvoicesStep:
         )
 
 
+def invoice_rows(
+    mapped: Sequence[MappedInvoice], binder: SqliteBinder | None = None
+) -> DocumentRows:
+    """The header and line rows of ``mapped``, bound by ``binder`` when given."""
+    return document_rows(mapped, _header, _lines, (HEADERS, LINES), binder)
+
+
+def _header(invoice: MappedInvoice) -> Mapping[str, Any]:
+    return invoice.header
+
+
+def _lines(invoice: MappedInvoice) -> Sequence[Mapping[str, Any]]:
+    return invoice.lines
+
+
 def write_invoices(
     connection: Connection,
     mapped: Sequence[MappedInvoice],
     run_id: int | None = None,
     made: Mapping[int, dict[str, Any]] | None = None,
+    rows: DocumentRows | None = None,
 ) -> tuple[Counts, set[str]]:
     """Write the invoices that changed; returns the counts and their ContactIDs.
 
-    ``made`` holds snapshots already made with the mapping (by ``id()``)."""
+    ``rows`` holds the rows made with the mapping and ``made`` their snapshots
+    (both by ``id()``); without them both are made here."""
     records = latest_per_id(mapped, lambda m: m.invoice_id)
+    if rows is None:
+        rows, made = invoice_rows(records, binder_for(connection.dialect)), None
     links = load_links(connection, ENTITY, [m.invoice_id for m in records])
-    snapshots = {m.invoice_id: made_snapshot(made, m, _snapshot) for m in records}
+    snapshots = {
+        m.invoice_id: made_snapshot(made, m, lambda m: _snapshot(m, rows)) for m in records
+    }
     todo = [
         m
         for m in records
@@ -110,20 +141,21 @@ def write_invoices(
     if not todo:
         return Counts(unchanged=len(records)), set()
     ledgers = ids_by(connection, LEDGERS, "sales_ledger_id", (m.contact_id for m in todo))
-    headers = [{**m.header, "sales_ledger_id": ledgers.get(m.contact_id)} for m in todo]
+    headers = header_rows(rows, todo, ("sales_ledger_id",), lambda m: (ledgers.get(m.contact_id),))
     header_ids = upsert_by_key(connection, HEADERS, headers, "xero_invoice_id")
     _link_quotes(connection, header_ids)
     products = product_ids(connection, (line for m in todo for line in m.lines))
-    lines = [
-        {
-            **line,
-            "sales_order_header_id": header_ids[m.invoice_id],
-            "sales_ledger_id": ledgers.get(m.contact_id),
-            "product_id": products.get(line["product_item_id"] or ""),
-        }
-        for m in todo
-        for line in m.lines
-    ]
+    lines = line_rows(
+        rows,
+        todo,
+        _lines,
+        ("sales_order_header_id", "sales_ledger_id", "product_id"),
+        lambda m, line: (
+            header_ids[m.invoice_id],
+            ledgers.get(m.contact_id),
+            products.get(line["product_item_id"] or ""),
+        ),
+    )
     replace_lines(connection, LINES, "sales_order_header_id", list(header_ids.values()), lines)
     save_links(
         connection,
@@ -151,13 +183,11 @@ def write_invoices(
     return write_counts(len(todo), len(records), created), touched
 
 
-def _snapshot(mapped: MappedInvoice) -> dict[str, Any]:
+def _snapshot(mapped: MappedInvoice, rows: DocumentRows) -> dict[str, Any]:
     header = mapped.header
     balance = [header[c] for c in BALANCE_COLUMNS]
     state = document_state(header["order_number"], header["xero_status"], header["gross_total"])
-    return document_snapshot(
-        mapped.contact_id, header, list(mapped.lines), balance=balance, state=state
-    )
+    return document_snapshot(mapped.contact_id, rows.digest(mapped), balance=balance, state=state)
 
 
 def _link_quotes(connection: Connection, header_ids: dict[str, int]) -> None:

@@ -9,8 +9,9 @@ are a different endpoint and are never read.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, Table
 
@@ -23,18 +24,20 @@ from xerodesk.engine.steps.common import (
     write_mapped_page,
 )
 from xerodesk.engine.steps.documents import (
-    changed,
-    document_snapshot,
+    document_rows,
+    header_rows,
     ids_by,
     latest_per_id,
-    previous_states,
+    line_rows,
     product_ids,
     replace_lines,
     upsert_by_key,
     write_counts,
 )
+from xerodesk.engine.steps.snapshots import changed, document_snapshot, previous_states
 from xerodesk.mapping.purchase_orders import MappedPurchaseOrder, map_purchase_order
 from xerodesk.store.models import PurchaseLedger, PurchaseOrderHeader, PurchaseTransaction
+from xerodesk.store.rows import binder_for
 from xerodesk.xero.client import XeroClient
 from xerodesk.xero.paging import Page
 
@@ -71,12 +74,12 @@ def write_purchase_orders(
 ) -> Counts:
     """Write the purchase orders that changed; unchanged ones are not touched."""
     records = latest_per_id(mapped, lambda m: m.purchase_order_id)
+    rows = document_rows(records, _header, _lines, (HEADERS, LINES), binder_for(connection.dialect))
     links = load_links(connection, ENTITY, [m.purchase_order_id for m in records])
     snapshots = {
         m.purchase_order_id: document_snapshot(
             m.contact_id,
-            m.header,
-            list(m.lines),
+            rows.digest(m),
             state=document_state(
                 m.header["order_number"], m.header["xero_status"], m.header["gross_total"]
             ),
@@ -91,18 +94,21 @@ def write_purchase_orders(
     if not todo:
         return Counts(unchanged=len(records))
     ledgers = ids_by(connection, LEDGERS, "purchase_ledger_id", (m.contact_id for m in todo))
-    headers = [{**m.header, "purchase_ledger_id": ledgers.get(m.contact_id)} for m in todo]
+    headers = header_rows(
+        rows, todo, ("purchase_ledger_id",), lambda m: (ledgers.get(m.contact_id),)
+    )
     header_ids = upsert_by_key(connection, HEADERS, headers, "xero_purchase_order_id")
     products = product_ids(connection, (line for m in todo for line in m.lines))
-    lines = [
-        {
-            **line,
-            "purchase_order_header_id": header_ids[m.purchase_order_id],
-            "product_id": products.get(line["product_item_id"] or ""),
-        }
-        for m in todo
-        for line in m.lines
-    ]
+    lines = line_rows(
+        rows,
+        todo,
+        _lines,
+        ("purchase_order_header_id", "product_id"),
+        lambda m, line: (
+            header_ids[m.purchase_order_id],
+            products.get(line["product_item_id"] or ""),
+        ),
+    )
     replace_lines(connection, LINES, "purchase_order_header_id", list(header_ids.values()), lines)
     save_links(
         connection,
@@ -130,3 +136,11 @@ def write_purchase_orders(
     write_audit(connection, document_lines(HEADERS.name, written, before), run_id)
     created = sum(1 for m in todo if m.purchase_order_id not in links)
     return write_counts(len(todo), len(records), created)
+
+
+def _header(order: MappedPurchaseOrder) -> Mapping[str, Any]:
+    return order.header
+
+
+def _lines(order: MappedPurchaseOrder) -> Sequence[Mapping[str, Any]]:
+    return order.lines

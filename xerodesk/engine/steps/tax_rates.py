@@ -22,7 +22,8 @@ from xerodesk.engine.cursors import WalkPlan
 from xerodesk.engine.links import LINKS, load_links, save_links, snapshot_value
 from xerodesk.engine.pull import PageOutcome, WriteContext
 from xerodesk.engine.steps.common import map_page, report_malformed, resolve_malformed
-from xerodesk.engine.steps.documents import changed, write_counts
+from xerodesk.engine.steps.documents import write_counts
+from xerodesk.engine.steps.snapshots import changed
 from xerodesk.mapping.tax_rates import VAT_CODE_KEY, MappedTaxRate, map_tax_rate
 from xerodesk.store.models import VatCode
 from xerodesk.store.upsert import bulk_upsert
