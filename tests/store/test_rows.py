@@ -18,9 +18,11 @@ from xerodesk.store.database import open_engine
 from xerodesk.store.models import Product, SalesOrderHeader
 from xerodesk.store.rows import (
     Rows,
+    any_of,
     binder_for,
     rows_per_sqlite_statement,
     sqlite_rows_in,
+    statement_sizes,
     write_sqlite_rows,
 )
 from xerodesk.store.upsert import bulk_insert, bulk_upsert, fetch_ids
@@ -76,7 +78,11 @@ def test_many_rows_go_many_to_a_statement_and_store_what_sqlalchemy_stores(
         per_statement = rows_per_sqlite_statement(connection, len(orders[0]))
         bulk_insert(connection, HEADERS, orders)
     inserts = [s for s in statements if s.startswith("INSERT")]
-    assert len(inserts) == math.ceil(4_000 / per_statement) > 1
+    sizes = list(statement_sizes(4_000, per_statement))
+    assert sum(sizes) == 4_000
+    assert len(inserts) == len(sizes) < 4_000 / per_statement + math.log2(per_statement)
+    assert {s.count("), (") + 1 for s in inserts} == set(sizes)
+    assert all(size & (size - 1) == 0 for size in sizes)  # powers of two: few texts
     other = open_engine(f"sqlite:///{tmp_path / 'orm.db'}")
     Base.metadata.create_all(other)
     with other.begin() as connection:
@@ -141,10 +147,14 @@ def test_ids_are_read_in_one_step_as_sqlalchemy_reads_them(engine: Engine) -> No
     products = [{"product_item_id": f'SKU, ‘{i}’; "x"', "origin": "xero"} for i in range(2_500)]
     with engine.begin() as connection:
         bulk_insert(connection, PRODUCTS, products)
-        wanted = [p["product_item_id"] for p in products[::2]] + ["absent"]
+        wanted = [p["product_item_id"] for p in products[::3]] + ["absent"]
+        fetch_ids(connection, PRODUCTS, ["product_item_id"], wanted[:1])  # the JSON probe
         statements = _statements(engine)
         found = fetch_ids(connection, PRODUCTS, ["product_item_id"], wanted)
-        assert len(statements) == 1
+        assert len(statements) == 1  # 834 keys, one step
+        fetch_ids(connection, PRODUCTS, ["product_item_id"], wanted[:-3])
+        assert len(statements) == 2
+        assert len(set(statements)) == 1  # other keys: the same text
         expected = dict(connection.execute(select(PRODUCTS.c.product_item_id, PRODUCTS.c.id)).all())
     assert found == {key: expected[key] for key in wanted[:-1]}
 
@@ -156,7 +166,19 @@ def test_columns_that_need_converting_and_a_sqlite_without_json_take_sqlalchemys
         bulk_insert(connection, HEADERS, [_order(i) for i in range(3)])
         dated = sqlite_rows_in(connection, HEADERS, ("id",), "order_date", [date(2026, 1, 1)])
         assert dated is None
-        monkeypatch.setattr(rows_module, "_NO_JSON", {id(connection.dialect)})
+        statements = _statements(engine)
+        assert list(
+            connection.execute(
+                select(HEADERS.c.id).where(
+                    any_of(connection, HEADERS.c.xero_invoice_id, ["inv-00001", "inv-00002"])
+                )
+            )
+        ) == [(2,), (3,)]
+        assert "json_each" in statements[-1]
+        monkeypatch.setattr(rows_module, "_JSON", {id(connection.dialect): False})
         assert sqlite_rows_in(connection, HEADERS, ("id",), "xero_invoice_id", ["inv-1"]) is None
+        condition = any_of(connection, HEADERS.c.xero_invoice_id, ["inv-00001"])
+        assert list(connection.execute(select(HEADERS.c.id).where(condition))) == [(2,)]
+        assert "json_each" not in statements[-1]
         ids = fetch_ids(connection, HEADERS, ["xero_invoice_id"], ["inv-00001", "inv-00002"])
     assert set(ids) == {"inv-00001", "inv-00002"}

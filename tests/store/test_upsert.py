@@ -239,13 +239,15 @@ def test_sqlite_bulk_path_takes_values_of_other_types_as_sqlalchemy_does(
 def test_sqlite_connections_are_set_for_safe_bulk_writes(tmp_path: Path) -> None:
     """Every SQLite connection checks foreign keys, keeps a write-ahead log synced
     at checkpoints, waits for a busy database, and has the page cache and
-    checkpoint interval that large first syncs need."""
+    checkpoint interval that large first syncs need; a new database has the
+    page size they need."""
     engine = open_engine(f"sqlite:///{tmp_path / 'pragmas.db'}")
     try:
         with engine.connect() as connection:
             pragmas = {
                 name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
                 for name in (
+                    "page_size",
                     "foreign_keys",
                     "journal_mode",
                     "synchronous",
@@ -257,6 +259,7 @@ def test_sqlite_connections_are_set_for_safe_bulk_writes(tmp_path: Path) -> None
     finally:
         engine.dispose()
     assert pragmas == {
+        "page_size": 8192,
         "foreign_keys": 1,
         "journal_mode": "wal",
         "synchronous": 1,
@@ -264,3 +267,21 @@ def test_sqlite_connections_are_set_for_safe_bulk_writes(tmp_path: Path) -> None
         "cache_size": -32768,
         "wal_autocheckpoint": 10000,
     }
+
+
+def test_an_existing_sqlite_database_keeps_its_page_size(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "made-elsewhere.db"
+    made = sqlite3.connect(path)
+    made.execute("PRAGMA page_size=4096")
+    made.execute("CREATE TABLE crm_own (id INTEGER PRIMARY KEY)")
+    made.commit()
+    made.close()
+    engine = open_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA page_size").scalar() == 4096
+            assert connection.exec_driver_sql("SELECT count(*) FROM crm_own").scalar() == 0
+    finally:
+        engine.dispose()

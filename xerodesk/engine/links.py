@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, select
 
+from xerodesk.store.rows import any_of
 from xerodesk.store.types import utcnow
 from xerodesk.store.upsert import batches, bulk_upsert
 from xerodesk.store.xd_models import RecordLink
@@ -65,7 +66,7 @@ def load_links(connection: Connection, entity: str, xero_ids: Iterable[str]) -> 
                 RecordLink.crm_id,
                 RecordLink.snapshot,
                 RecordLink.xero_updated_at,
-            ).where(RecordLink.entity == entity, RecordLink.xero_id.in_(ids))
+            ).where(RecordLink.entity == entity, any_of(connection, RecordLink.xero_id, ids))
         )
         for xero_id, table, crm_id, snapshot, updated in rows.all():
             found[xero_id] = Link(xero_id, table, crm_id, snapshot, updated)

@@ -13,6 +13,7 @@ from xerodesk.domain.sync import Counts
 from xerodesk.engine.pull import PageOutcome, WriteContext
 from xerodesk.errors import MalformedRecordError
 from xerodesk.mapping.reader import ID_MAX
+from xerodesk.store.rows import any_of
 from xerodesk.store.state import ReviewRequest, raise_review
 from xerodesk.store.types import utcnow
 from xerodesk.store.xd_models import ReviewItem
@@ -125,7 +126,7 @@ def resolve_malformed(connection: Connection, entity: str, xero_ids: Sequence[st
     for start in range(0, len(keys), 1_000):
         connection.execute(
             update(ReviewItem)
-            .where(ReviewItem.dedupe_key.in_(keys[start : start + 1_000]))
+            .where(any_of(connection, ReviewItem.dedupe_key, keys[start : start + 1_000]))
             .where(ReviewItem.resolved_at.is_(None))
             .values(resolved_at=utcnow(), resolution="fixed in Xero")
         )
