@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from xerodesk.domain.xero_codes import DocumentStatus, LineAmountType
@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 _ZERO = Decimal("0.00")
+_CENTS = Decimal("0.01")
 #: the smallest currency rate taken seriously (``Numeric(24, 10)`` keeps 10 places)
 SMALLEST_RATE = Decimal("1e-10")
 
@@ -220,6 +221,7 @@ def plain_sales_lines(
         return []
     if type(items) is not list:
         raise NotPlain
+    rate = None if rate is None or rate == 1 else rate
     rows: list[tuple[Any, ...]] = []
     seen: set[str] = set()
     for line in items:
@@ -231,39 +233,54 @@ def plain_sales_lines(
         if line_id in seen:
             raise NotPlain
         seen.add(line_id)
-        item = line.get("Item")
-        code = plain.text(line, "ItemCode", CODE_MAX)
-        if item is not None:
-            if type(item) is not dict:
-                raise NotPlain
-            if code is None:
-                code = plain.text(item, "Code", CODE_MAX)
-        quantity = plain.amount(line, "Quantity")
-        unit = plain.amount(line, "UnitAmount")
-        line_amount = plain.amount(line, "LineAmount")
-        if line_amount is None:
-            if quantity is not None or unit is not None:
-                raise NotPlain  # a priced line without its amount: named field by field
-            line_amount = _ZERO
-        tax = plain.amount(line, "TaxAmount")
-        values = line_values(line_amount, _ZERO if tax is None else tax, amount_type)
-        net = plain.checked(values.net)
-        gross = plain.checked(values.gross)
-        rows.append(
-            (
-                line_id,
-                code,
-                plain.text(line, "Description", TEXT_MAX),
-                quantity,
-                unit,
-                plain.text(line, "AccountCode", CODE_MAX),
-                plain.text(line, "TaxType", CODE_MAX),
-                plain.amount(line, "DiscountRate"),
-                net,
-                values.tax,
-                gross,
-                plain.home(net, rate),
-                plain.home(gross, rate),
-            )
-        )
+        rows.append(_plain_sales_line(line, line_id, amount_type, rate))
     return rows
+
+
+def _plain_sales_line(
+    line: dict[str, Any], line_id: str, amount_type: LineAmountType, rate: Decimal | None
+) -> tuple[Any, ...]:
+    """One line's values (the hot path of a first sync: ``line_values`` and
+    ``home_value`` are worked out inline); ``rate`` None for 1."""
+    text, amount, checked = plain.text, plain.amount, plain.checked
+    item = line.get("Item")
+    code = text(line, "ItemCode", CODE_MAX)
+    if item is not None:
+        if type(item) is not dict:
+            raise NotPlain
+        if code is None:
+            code = text(item, "Code", CODE_MAX)
+    quantity = amount(line, "Quantity")
+    unit = amount(line, "UnitAmount")
+    line_amount = amount(line, "LineAmount")
+    if line_amount is None:
+        if quantity is not None or unit is not None:
+            raise NotPlain  # a priced line without its amount: named field by field
+        line_amount = _ZERO
+    tax = amount(line, "TaxAmount")
+    if tax is None:
+        tax = _ZERO
+    if amount_type is LineAmountType.EXCLUSIVE:
+        net, gross = line_amount, checked(line_amount + tax)
+    elif amount_type is LineAmountType.INCLUSIVE:
+        net, gross = checked(line_amount - tax), line_amount
+    else:
+        net, tax, gross = line_amount, _ZERO, line_amount
+    home_net, home_gross = (
+        (net, gross) if rate is None else (checked(net / rate), checked(gross / rate))
+    )
+    return (
+        line_id,
+        code,
+        text(line, "Description", TEXT_MAX),
+        quantity,
+        unit,
+        text(line, "AccountCode", CODE_MAX),
+        text(line, "TaxType", CODE_MAX),
+        amount(line, "DiscountRate"),
+        net,
+        tax,
+        gross,
+        home_net.quantize(_CENTS, ROUND_HALF_EVEN),
+        home_gross.quantize(_CENTS, ROUND_HALF_EVEN),
+    )

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -40,6 +41,7 @@ from xerodesk.mapping.reader import CODE_MAX, NAME_MAX, Fields, Row
 
 __all__ = [
     "EXCLUDED_STATUSES",
+    "LINE_COLUMNS",
     "ORDER_STATUS_BY_XERO_STATUS",
     "MappedInvoice",
     "map_invoice",
@@ -67,9 +69,25 @@ def order_status_for(status: DocumentStatus) -> OrderStatus:
     return ORDER_STATUS_BY_XERO_STATUS[status]
 
 
+#: the columns of an invoice's line rows, in their order
+LINE_COLUMNS = (
+    "transaction_type",
+    "document_number",
+    "transaction_date",
+    "xero_credit_note_id",
+    *PLAIN_LINE_KEYS,
+    "is_paid",
+    "exclude_from_reports",
+)
+
+
 @dataclass(frozen=True)
 class MappedInvoice:
-    """One sales invoice: its header row, its line rows and the ids the engine links by."""
+    """One sales invoice: its header row, its line rows and the ids the engine links by.
+
+    The lines are kept as the values of ``LINE_COLUMNS`` (``line_values``), the
+    form they are written in; ``lines`` gives them as rows (column → value).
+    """
 
     invoice_id: str
     invoice_number: str | None
@@ -77,7 +95,11 @@ class MappedInvoice:
     status: DocumentStatus
     updated_at: datetime
     header: Row
-    lines: tuple[Row, ...]
+    line_values: tuple[tuple[Any, ...], ...]
+
+    @cached_property
+    def lines(self) -> tuple[Row, ...]:
+        return tuple(dict(zip(LINE_COLUMNS, values, strict=True)) for values in self.line_values)
 
 
 def map_invoice(record: Mapping[str, Any]) -> MappedInvoice:
@@ -97,7 +119,7 @@ def _checked_invoice(record: Mapping[str, Any]) -> MappedInvoice:
         raise doc.fail("Type", "is ACCPAY: only sales invoices (ACCREC) are imported")
     invoice_id = doc.required_id("InvoiceID")
     header = _header(doc)
-    lines = tuple(_lines(doc, header))
+    lines = tuple(tuple(line[c] for c in LINE_COLUMNS) for line in _lines(doc, header))
     return MappedInvoice(
         invoice_id=invoice_id,
         invoice_number=header["order_number"],
@@ -105,7 +127,7 @@ def _checked_invoice(record: Mapping[str, Any]) -> MappedInvoice:
         status=DocumentStatus(header["xero_status"]),
         updated_at=header["xero_updated_at"],
         header=header,
-        lines=lines,
+        line_values=lines,
     )
 
 
@@ -227,10 +249,7 @@ def _plain_invoice(record: dict[str, Any]) -> MappedInvoice:
     }
     head = (_INVOICE_LINE, number, order_date, None)
     tail = (paid, excluded)
-    lines = tuple(
-        dict(zip(_LINE_KEYS, head + values + tail, strict=True))
-        for values in plain_sales_lines(record, amount_type, rate)
-    )
+    lines = tuple(head + values + tail for values in plain_sales_lines(record, amount_type, rate))
     return MappedInvoice(
         invoice_id, number, header["xero_contact_id"], status, updated, header, lines
     )
@@ -247,15 +266,3 @@ def _choice(members: Mapping[str, E], value: object) -> E:
     if found is None:
         raise NotPlain
     return found
-
-
-#: the columns of an invoice line row, in ``_lines``'s order
-_LINE_KEYS = (
-    "transaction_type",
-    "document_number",
-    "transaction_date",
-    "xero_credit_note_id",
-    *PLAIN_LINE_KEYS,
-    "is_paid",
-    "exclude_from_reports",
-)
