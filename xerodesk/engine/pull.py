@@ -143,7 +143,7 @@ class PageWriter:
             prepared = await loop.run_in_executor(_MAPPER, self._prepare, page, self._binder)
         self._pending = asyncio.ensure_future(
             self.db.write(
-                _write_page_transaction, self.step, page, self.context, resume, calls, prepared
+                write_page_transaction, self.step, page, self.context, resume, calls, prepared
             )
         )
         self._pending_page = page
@@ -172,7 +172,7 @@ class PageWriter:
         return pending.result(), page
 
 
-def _write_page_transaction(
+def write_page_transaction(
     connection: Connection,
     step: PullStep,
     page: Page,

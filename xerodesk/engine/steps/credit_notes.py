@@ -135,16 +135,12 @@ def write_credit_notes(
     if not todo:
         return Counts(unchanged=len(records)), set()
     ledgers = ids_by(connection, LEDGERS, "sales_ledger_id", (m.contact_id for m in todo))
-    products = product_ids(connection, (line for m in todo for line in m.lines))
+    products = product_ids(connection, rows.line_values(todo, "product_item_id"))
     lines = line_rows(
         rows,
         todo,
-        _lines,
         ("sales_ledger_id", "product_id"),
-        lambda m, line: (
-            ledgers.get(m.contact_id),
-            products.get(line["product_item_id"] or ""),
-        ),
+        lambda m, code: (ledgers.get(m.contact_id), products.get(code or "")),
     )
     first_lines = replace_lines(
         connection,

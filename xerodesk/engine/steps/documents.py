@@ -13,8 +13,8 @@ fills it on a later pass from the Xero ids the rows keep.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from xerodesk.domain.sync import Counts
 from xerodesk.engine.steps.snapshots import digest
 from xerodesk.store.models import Product
-from xerodesk.store.rows import Rows, SqliteBinder
+from xerodesk.store.rows import Rows, SqliteBinder, any_of
 from xerodesk.store.upsert import batches, bulk_insert, bulk_upsert, fetch_ids, rows_per_statement
 
 PRODUCTS: Table = Product.__table__  # type: ignore[assignment]
@@ -63,11 +63,9 @@ def ids_by(
     return {str(k): v for k, v in fetch_ids(connection, table, [key], wanted).items()}
 
 
-def product_ids(connection: Connection, lines: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    """Product ids of the item codes on ``lines``."""
-    return ids_by(
-        connection, PRODUCTS, "product_item_id", (ln.get("product_item_id") for ln in lines)
-    )
+def product_ids(connection: Connection, codes: Iterable[str | None]) -> dict[str, int]:
+    """Product ids of the item ``codes`` (None: a line without an item)."""
+    return ids_by(connection, PRODUCTS, "product_item_id", codes)
 
 
 def upsert_by_key(
@@ -95,23 +93,41 @@ class DocumentRows:
     line_columns: tuple[str, ...]
     lines: Mapping[int, Sequence[tuple[Any, ...]]]
     bound: bool
+    _positions: dict[tuple[str, ...], list[int]] = field(default_factory=dict, compare=False)
 
     def digest(self, document: Any, *more: Any) -> str:
         """The digest of a document's rows (and of ``more`` values it has elsewhere)."""
         return digest((more, self.headers.get(id(document)), self.lines[id(document)]))
 
+    def line_values(self, documents: Iterable[Any], column: str) -> Iterator[Any]:
+        """The values of ``column`` on the lines of ``documents``."""
+        at = self.line_columns.index(column)
+        return (row[at] for d in documents for row in self.lines[id(d)])
+
+    def header_values(self, document: Any, columns: tuple[str, ...]) -> list[Any]:
+        """The values of ``columns`` in a document's header row."""
+        positions = self._positions.get(columns)
+        if positions is None:
+            positions = self._positions[columns] = [self.header_columns.index(c) for c in columns]
+        row = self.headers[id(document)]
+        return [row[at] for at in positions]
+
 
 def document_rows(
     documents: Sequence[Any],
     header_of: Callable[[Any], Mapping[str, Any]] | None,
-    lines_of: Callable[[Any], Sequence[Mapping[str, Any]]],
+    lines_of: Callable[[Any], Sequence[Any]],
     tables: tuple[Table | None, Table],
     binder: SqliteBinder | None = None,
+    line_columns: tuple[str, ...] | None = None,
 ) -> DocumentRows:
-    """The rows of ``documents`` (header and line tables in ``tables``), bound by ``binder``."""
+    """The rows of ``documents`` (header and line tables in ``tables``), bound by
+    ``binder``. ``lines_of`` gives a document's lines as mappings, or with
+    ``line_columns`` as tuples of those columns' values."""
     header_table, line_table = tables
     headers = Rows.of([header_of(d) for d in documents] if header_of else [])
-    lines = Rows.of([line for d in documents for line in lines_of(d)])
+    every_line = [line for d in documents for line in lines_of(d)]
+    lines = Rows(line_columns, every_line) if line_columns else Rows.of(every_line)
     if binder is not None:
         if header_table is not None:
             headers = binder.bind(header_table, headers)
@@ -148,19 +164,15 @@ def header_rows(
 def line_rows(
     rows: DocumentRows,
     documents: Sequence[Any],
-    lines_of: Callable[[Any], Sequence[Mapping[str, Any]]],
     columns: tuple[str, ...],
-    ids: Callable[[Any, Mapping[str, Any]], tuple[Any, ...]],
+    ids: Callable[[Any, str | None], tuple[Any, ...]],
 ) -> Rows:
     """The line rows of ``documents``, with the row ids ``ids`` gives (by document
-    and mapped line) in ``columns``."""
+    and the line's item code) in ``columns``."""
+    code = rows.line_columns.index("product_item_id")
     return Rows(
         rows.line_columns + columns,
-        [
-            row + ids(d, line)
-            for d in documents
-            for row, line in zip(rows.lines[id(d)], lines_of(d), strict=True)
-        ],
+        [row + ids(d, row[code]) for d in documents for row in rows.lines[id(d)]],
         rows.bound,
     )
 
@@ -192,7 +204,8 @@ def replace_lines(
     stale = [row_id for row_id, line_id, _ in had if line_id not in keep]
     size = rows_per_statement(connection.dialect.name, 1)
     for start in range(0, len(stale), size):
-        connection.execute(delete(table).where(table.c.id.in_(stale[start : start + size])))
+        chunk = stale[start : start + size]
+        connection.execute(delete(table).where(any_of(connection, table.c.id, chunk)))
     known = {line_id for _, line_id, _ in had}
     _insert_new_lines(connection, table, rows.take([r for r in unique if r[at] not in known]))
     again = rows.take([r for r in unique if r[at] in known])
@@ -215,7 +228,7 @@ def _lines_of(
     size = rows_per_statement(connection.dialect.name, 1)
     for chunk in batches(({"p": p} for p in dict.fromkeys(parents)), size):
         query = select(table.c.id, table.c[LINE_KEY], column).where(
-            column.in_([item["p"] for item in chunk])
+            any_of(connection, column, [item["p"] for item in chunk])
         )
         found.extend(
             (row_id, line_id, owner) for row_id, line_id, owner in connection.execute(query).all()

@@ -39,9 +39,9 @@ from xerodesk.engine.steps.snapshots import (
     document_snapshot,
     previous_states,
 )
-from xerodesk.mapping.invoices import MappedInvoice, map_invoice
+from xerodesk.mapping.invoices import LINE_COLUMNS, MappedInvoice, map_invoice
 from xerodesk.store.models import Quote, SalesLedger, SalesOrderHeader, SalesTransaction
-from xerodesk.store.rows import SqliteBinder, binder_for
+from xerodesk.store.rows import SqliteBinder, any_of, binder_for
 from xerodesk.xero.client import SALES_INVOICES, XeroClient
 from xerodesk.xero.paging import Page
 
@@ -104,15 +104,15 @@ def invoice_rows(
     mapped: Sequence[MappedInvoice], binder: SqliteBinder | None = None
 ) -> DocumentRows:
     """The header and line rows of ``mapped``, bound by ``binder`` when given."""
-    return document_rows(mapped, _header, _lines, (HEADERS, LINES), binder)
+    return document_rows(mapped, _header, _lines, (HEADERS, LINES), binder, LINE_COLUMNS)
 
 
 def _header(invoice: MappedInvoice) -> Mapping[str, Any]:
     return invoice.header
 
 
-def _lines(invoice: MappedInvoice) -> Sequence[Mapping[str, Any]]:
-    return invoice.lines
+def _lines(invoice: MappedInvoice) -> Sequence[tuple[Any, ...]]:
+    return invoice.line_values
 
 
 def write_invoices(
@@ -144,16 +144,15 @@ def write_invoices(
     headers = header_rows(rows, todo, ("sales_ledger_id",), lambda m: (ledgers.get(m.contact_id),))
     header_ids = upsert_by_key(connection, HEADERS, headers, "xero_invoice_id")
     _link_quotes(connection, header_ids)
-    products = product_ids(connection, (line for m in todo for line in m.lines))
+    products = product_ids(connection, rows.line_values(todo, "product_item_id"))
     lines = line_rows(
         rows,
         todo,
-        _lines,
         ("sales_order_header_id", "sales_ledger_id", "product_id"),
-        lambda m, line: (
+        lambda m, code: (
             header_ids[m.invoice_id],
             ledgers.get(m.contact_id),
-            products.get(line["product_item_id"] or ""),
+            products.get(code or ""),
         ),
     )
     replace_lines(connection, LINES, "sales_order_header_id", list(header_ids.values()), lines)
@@ -185,7 +184,7 @@ def write_invoices(
 
 def _snapshot(mapped: MappedInvoice, rows: DocumentRows) -> dict[str, Any]:
     header = mapped.header
-    balance = [header[c] for c in BALANCE_COLUMNS]
+    balance = rows.header_values(mapped, BALANCE_COLUMNS)  # as written (bound on SQLite)
     state = document_state(header["order_number"], header["xero_status"], header["gross_total"])
     return document_snapshot(mapped.contact_id, rows.digest(mapped), balance=balance, state=state)
 
@@ -193,7 +192,9 @@ def _snapshot(mapped: MappedInvoice, rows: DocumentRows) -> dict[str, Any]:
 def _link_quotes(connection: Connection, header_ids: dict[str, int]) -> None:
     """An invoice pushed from a CRM quote points back at it (``quote_id``)."""
     rows = connection.execute(
-        select(Quote.id, Quote.xero_invoice_id).where(Quote.xero_invoice_id.in_(list(header_ids)))
+        select(Quote.id, Quote.xero_invoice_id).where(
+            any_of(connection, Quote.xero_invoice_id, header_ids)
+        )
     ).all()
     params = [{"hid": header_ids[xid], "qid": qid} for qid, xid in rows if xid in header_ids]
     if params:

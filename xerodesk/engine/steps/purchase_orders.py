@@ -98,16 +98,12 @@ def write_purchase_orders(
         rows, todo, ("purchase_ledger_id",), lambda m: (ledgers.get(m.contact_id),)
     )
     header_ids = upsert_by_key(connection, HEADERS, headers, "xero_purchase_order_id")
-    products = product_ids(connection, (line for m in todo for line in m.lines))
+    products = product_ids(connection, rows.line_values(todo, "product_item_id"))
     lines = line_rows(
         rows,
         todo,
-        _lines,
         ("purchase_order_header_id", "product_id"),
-        lambda m, line: (
-            header_ids[m.purchase_order_id],
-            products.get(line["product_item_id"] or ""),
-        ),
+        lambda m, code: (header_ids[m.purchase_order_id], products.get(code or "")),
     )
     replace_lines(connection, LINES, "purchase_order_header_id", list(header_ids.values()), lines)
     save_links(
