@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, select, text
 
 from xerodesk.store.rows import any_of
 from xerodesk.store.types import utcnow
@@ -55,19 +55,43 @@ def make_snapshot(parts: Mapping[str, Mapping[str, Any] | None]) -> dict[str, An
     }
 
 
+_COLUMNS = (
+    LINKS.c.xero_id,
+    LINKS.c.crm_table,
+    LINKS.c.crm_id,
+    LINKS.c.snapshot,
+    LINKS.c.xero_updated_at,
+)
+#: PostgreSQL: the links of one entity by Xero id, the unique index probed once an id
+_PROBE_LINKS = (
+    "SELECT link.xero_id, link.crm_table, link.crm_id, link.snapshot, link.xero_updated_at "
+    "FROM unnest(CAST(:ids AS VARCHAR[])) AS wanted(id) CROSS JOIN LATERAL ("
+    "SELECT * FROM xd_link WHERE entity = :entity AND xero_id = wanted.id LIMIT 1"
+    ") AS link"
+)
+_PROBED = text(_PROBE_LINKS).columns(*_COLUMNS)
+
+
 def load_links(connection: Connection, entity: str, xero_ids: Iterable[str]) -> dict[str, Link]:
+    """The links of ``entity`` among ``xero_ids``.
+
+    On PostgreSQL each id probes the unique index on (entity, Xero id): the
+    planner would otherwise go by the table's statistics, which a first sync
+    outruns (a thousand links a page, long before autovacuum analyses the
+    table), read every link of the entity and test each against the list
+    (measured: 360 ms a page at 80,000 invoices, against 1.5 ms probing).
+    """
     found: dict[str, Link] = {}
     for chunk in batches(({"id": x} for x in dict.fromkeys(xero_ids)), 2_000):
         ids = [item["id"] for item in chunk]
-        rows = connection.execute(
-            select(
-                RecordLink.xero_id,
-                RecordLink.crm_table,
-                RecordLink.crm_id,
-                RecordLink.snapshot,
-                RecordLink.xero_updated_at,
-            ).where(RecordLink.entity == entity, any_of(connection, RecordLink.xero_id, ids))
-        )
+        if connection.dialect.name == "postgresql":
+            rows = connection.execute(_PROBED, {"ids": ids, "entity": entity})
+        else:
+            rows = connection.execute(
+                select(*_COLUMNS).where(
+                    RecordLink.entity == entity, any_of(connection, RecordLink.xero_id, ids)
+                )
+            )
         for xero_id, table, crm_id, snapshot, updated in rows.all():
             found[xero_id] = Link(xero_id, table, crm_id, snapshot, updated)
     return found
