@@ -78,10 +78,20 @@ def _commit() -> str | None:
 
 
 def _dirty() -> bool | None:
-    """Whether the checkout had changes not yet committed (figures are of the tree)."""
+    """Whether the checkout had changes not yet committed (figures are of the tree),
+    the benchmark's own results aside (a run rewrites them for the next)."""
     try:
         out = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ":(top)",
+                ":(top,exclude)benchmarks/results",
+                ":(top,exclude)benchmarks/RESULTS.md",
+            ],
             capture_output=True,
             text=True,
             check=True,
