@@ -3,11 +3,11 @@
 Contacts and items are synced first by a real ``xerodesk sync --only …``; then
 pages of sales invoices are read from the sandbox into memory with the real
 client, and only the engine's page writes are timed: the pass's own page
-writer maps each page (and binds its rows for SQLite) on its mapping thread,
-then writes it in one transaction (with its resume point) through the
-database worker, exactly as a pass does once its pages have arrived. The
-garbage collector is set as a sync process sets it at its start
-(``app.tune_collector``), after the pages are read: the ten pages held here
+writer maps each page (and binds its rows for SQLite) on its mapping thread
+while the page before it is written in one transaction (with its resume
+point) through the database worker, exactly as a pass does once its pages
+have arrived. The interpreter is set as a sync process sets it at its start
+(``app.tune_interpreter``), after the pages are read: the ten pages held here
 stand for what a pass streams in a page at a time, and are frozen out of
 the collector's sweeps with everything else that was there before the
 writes began. CPU seconds are the process's, all threads together.
@@ -23,7 +23,7 @@ from sqlalchemy import Connection
 
 from benchmarks.harness import CLIENT_ID, CLIENT_SECRET, Database, run_xerodesk, table_counts
 from benchmarks.scenarios import Context, check, upgrade
-from xerodesk.app import tune_collector
+from xerodesk.app import tune_interpreter
 from xerodesk.domain.sync import EntityKind
 from xerodesk.engine.cursors import WALK_ORDER, WalkPlan, after_page, plan_walk
 from xerodesk.engine.dbworker import DbWorker
@@ -48,7 +48,7 @@ def invoice_lines_per_second(context: Context, database: Database) -> dict[str, 
     sandbox = context.sandbox
     master = _sync_master(context, database)
     pages = asyncio.run(_read_pages(sandbox.base_url))
-    tune_collector()
+    tune_interpreter()
     result = asyncio.run(_write_pages(database.url, pages))
     result["master_sync_seconds"] = master["seconds"]
     return result

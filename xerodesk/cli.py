@@ -287,7 +287,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     if args.dry_run and args.watch:
         raise ConfigurationError("--dry-run reports one pass: it cannot be combined with --watch")
     paths = app.setup(args.debug)
-    app.tune_collector()
+    app.tune_interpreter()
     settings = app.SyncSettings(
         db_url=app.database_url(args.db, paths),
         xero_url=args.xero,
@@ -364,7 +364,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         from xerodesk.gui.launch import run_app
 
         return run_app(paths, demo=True)
-    app.tune_collector()
+    app.tune_interpreter()
     print("Starting the Xero sandbox with a demo organisation…", flush=True)
     url, report = asyncio.run(app.run_demo_pass(paths, TerminalProgress()))
     print(f"Demo CRM database: {url}")

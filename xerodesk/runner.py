@@ -56,7 +56,7 @@ def runner_main() -> int:
     os.dup2(2, 1)  # a stray print must not corrupt the protocol
     sys.stdout = sys.stderr
     app.setup()
-    app.tune_collector()
+    app.tune_interpreter()
     opening = json.loads(sys.stdin.readline() or "{}")
     return asyncio.run(RunnerHost(protocol).serve(opening))
 

@@ -159,13 +159,15 @@ def test_sandbox_refuses_a_non_loopback_host(tmp_path: Path) -> None:
     assert "loopback" in _one_line_error(result)
 
 
-def test_a_sync_process_sets_the_collector_for_large_pages(tmp_path: Path) -> None:
+def test_a_sync_process_sets_the_interpreter_for_large_pages(tmp_path: Path) -> None:
     """``xerodesk sync`` freezes what it loaded at its start out of the cycle
-    collector and collects the young generation every 10,000 allocations; a
-    process that only reads (``status``) keeps Python's defaults."""
+    collector, collects the young generation every 10,000 allocations and
+    switches threads every 0.5 ms; a process that only reads (``status``) keeps
+    Python's defaults."""
     code = (
         "import gc, sys; from xerodesk import cli; status = cli.main(sys.argv[1:]); "
-        "print(gc.get_threshold()[0], gc.get_freeze_count() > 1000, status)"
+        "print(gc.get_threshold()[0], gc.get_freeze_count() > 1000, "
+        "sys.getswitchinterval(), status)"
     )
     env = {**os.environ, "XERODESK_HOME": str(tmp_path)}
     db = f"sqlite:///{tmp_path / 'crm.db'}"
@@ -180,6 +182,6 @@ def test_a_sync_process_sets_the_collector_for_large_pages(tmp_path: Path) -> No
             check=False,
         )
         seen[args[0]] = result.stdout.strip().splitlines()[-1].split()
-    assert seen["sync"][:2] == ["10000", "True"]
-    assert seen["sync"][2] != "0"  # no Xero there: the pass itself failed cleanly
-    assert seen["status"][:2] == ["700", "False"]
+    assert seen["sync"][:3] == ["10000", "True", "0.0005"]
+    assert seen["sync"][3] != "0"  # no Xero there: the pass itself failed cleanly
+    assert seen["status"][:3] == ["700", "False", "0.005"]

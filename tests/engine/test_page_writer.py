@@ -1,4 +1,4 @@
-"""The pass's page writer: pages mapped apart, written in order while the walk reads on.
+"""The pass's page writer: the next page is mapped while the one before it is written.
 
 Real pages of the sandbox's sales invoices, a real database and the real
 invoices step; the step is only wrapped to record where and when its parts
@@ -53,12 +53,12 @@ class Recording(InvoicesStep):
         self.fail_on = fail_on
         self.hold_map = hold_map
         self.hold_write = hold_write
-        self.holding = threading.Event()
+        self.held = 0  # parts waiting for ``release``
         self.release = threading.Event()
 
     def prepare(self, page: Page, binder: SqliteBinder | None = None) -> MappedPage[MappedInvoice]:
         if page.page == self.hold_map:
-            self.holding.set()
+            self.held += 1
             self.release.wait(30)
         self.events.append(("map", page.page, threading.current_thread().name))
         return super().prepare(page, binder)
@@ -72,7 +72,7 @@ class Recording(InvoicesStep):
     ) -> PageOutcome:
         self.events.append(("write", page.page, threading.current_thread().name))
         if page.page == self.hold_write:
-            self.holding.set()  # the write stays in flight until released
+            self.held += 1  # the write stays in flight until released
             self.release.wait(30)
         if page.page == self.fail_on:
             raise RuntimeError(f"page {page.page} refused")
@@ -122,10 +122,11 @@ def test_pages_are_mapped_apart_and_written_in_order(
     assert [n for kind, n, _ in step.events if kind == "map"] == numbers
     assert {t for kind, _, t in step.events if kind == "map"} == {"xerodesk-map_0"}
     assert {t.split("_")[0] for kind, _, t in step.events if kind == "write"} == {"xerodesk-db"}
-    # mapping and writing take turns: a page is mapped once the page before it is written
+    # each page is mapped before the page before it is waited for
     order = [(kind, n) for kind, n, _ in step.events]
     for before, page in pairwise(numbers):
-        assert order.index(("written", before)) < order.index(("map", page))
+        assert order.index(("map", page)) < order.index(("write", page))
+        assert order.index(("write", before)) < order.index(("write", page))
     records = sum(len(p.records) for p in pages)
     assert _headers(db_engine) == records
     with db_engine.connect() as connection:
@@ -152,6 +153,19 @@ def test_a_failed_write_stops_the_walk_with_the_pages_before_it_saved(
     assert resume is not None and resume["next_page"] == pages[1].page + 1
 
 
+def test_a_stop_while_mapping_lets_the_write_in_flight_finish(
+    sandbox: RunningSandbox, db_engine: Engine
+) -> None:
+    """A pull cancelled while it maps page 2 and writes page 1 returns only once
+    page 1 is saved whole; page 2 is never written."""
+    first = asyncio.run(_pages(sandbox))[0]
+    step = Recording(hold_map=2, hold_write=1)
+    seen = _stop_when_held(sandbox, db_engine, step, holding=2)
+    assert seen["headers"] == len(first.records)
+    assert [n for kind, n, _ in step.events if kind == "written"] == [1]
+    _assert_resumes_at_page_2(db_engine)
+
+
 def test_a_stop_while_a_page_is_written_lets_that_write_finish(
     sandbox: RunningSandbox, db_engine: Engine
 ) -> None:
@@ -159,30 +173,17 @@ def test_a_stop_while_a_page_is_written_lets_that_write_finish(
     page 1 is saved whole."""
     first = asyncio.run(_pages(sandbox))[0]
     step = Recording(hold_write=1)
-    seen = _stop_when_held(sandbox, db_engine, step, waits=True)
+    seen = _stop_when_held(sandbox, db_engine, step, holding=1)
     assert seen["headers"] == len(first.records)
     assert [n for kind, n, _ in step.events if kind == "written"] == [1]
     _assert_resumes_at_page_2(db_engine)
 
 
-def test_a_stop_while_mapping_leaves_the_pages_before_it_saved_and_no_more(
-    sandbox: RunningSandbox, db_engine: Engine
-) -> None:
-    """A pull cancelled while it maps page 2 stops at once: page 1 was saved whole
-    before page 2 was mapped, and page 2 is never written."""
-    first = asyncio.run(_pages(sandbox))[0]
-    step = Recording(hold_map=2)
-    seen = _stop_when_held(sandbox, db_engine, step, waits=False)
-    assert seen["headers"] == len(first.records)
-    assert [n for kind, n, _ in step.events if kind == "write"] == [1]
-    _assert_resumes_at_page_2(db_engine)
-
-
 def _stop_when_held(
-    sandbox: RunningSandbox, db_engine: Engine, step: Recording, *, waits: bool
+    sandbox: RunningSandbox, db_engine: Engine, step: Recording, *, holding: int
 ) -> dict[str, int]:
-    """Cancel a pull of ``step`` once it holds; with ``waits``, the pull must wait
-    for the held part before it ends."""
+    """Cancel a pull of ``step`` once ``holding`` of its parts are held: the pull
+    must wait for them (a write in flight) before it ends."""
     seen: dict[str, int] = {}
 
     async def stopped() -> None:
@@ -191,11 +192,11 @@ def _stop_when_held(
         async with client:
             options = await db.read(Options.load)
             task = asyncio.create_task(run_pull(step, client, db, options))
-            while not step.holding.is_set():
+            while step.held < holding:
                 await asyncio.sleep(0.01)
             task.cancel()
-            await asyncio.sleep(0.2)  # the stop has reached the pull
-            assert task.done() is not waits
+            await asyncio.sleep(0.2)  # the stop has reached the pull, which waits
+            assert not task.done()
             step.release.set()
             with pytest.raises(asyncio.CancelledError):
                 await task

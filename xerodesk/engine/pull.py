@@ -100,7 +100,7 @@ class PullResult:
     stopped: str | None = None
 
 
-#: the thread pages are mapped on, apart from the event loop (which stays free)
+#: the thread pages are mapped on, apart from the event loop and the database's thread
 _MAPPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xerodesk-map")
 
 
@@ -110,14 +110,14 @@ class PageWriter:
     A page is written while the walk reads the next one from Xero: the write
     is left in flight when ``put`` returns. A step that can ``prepare`` a
     page apart from the database has it mapped (and, on SQLite, its rows
-    bound) on a thread of its own, once the write before it has finished:
-    mapping and writing are both mostly Python, which the interpreter runs one
-    thread at a time, so overlapping them gains nothing and costs a wait for
-    the interpreter at every hand-over (each statement SQLite runs lets the
-    mapping thread in, and the database thread waits up to 5 ms to get back;
-    measured slower than taking turns). Writes stay one at a time and in
-    order, so a page is never saved before the one before it, and a stop (an
-    error, a cancellation) lets the write in flight finish first.
+    bound) on a thread of its own while the page before it is written.
+    Mapping is Python; a write is mostly SQLite's own work, which runs without
+    holding the interpreter, many rows to a statement, so the two overlap
+    (a syncing process shortens the switch interval so that the database
+    thread gets the interpreter back promptly after each statement: see
+    ``app.tune_interpreter``). Writes stay one at a time and in order, so a
+    page is never saved before the one before it, and a stop (an error, a
+    cancellation) lets the write in flight finish first.
     """
 
     def __init__(self, db: DbWorker, step: PullStep, context: WriteContext) -> None:
@@ -136,11 +136,11 @@ class PageWriter:
         self, page: Page, resume: ResumeState, calls: int
     ) -> tuple[PageOutcome, Page] | None:
         """Queue ``page``; returns the outcome of the page before it, once written."""
-        done = await self.flush()
         prepared = None
         if self._prepare is not None:
             loop = asyncio.get_running_loop()
             prepared = await loop.run_in_executor(_MAPPER, self._prepare, page, self._binder)
+        done = await self.flush()
         self._pending = asyncio.ensure_future(
             self.db.write(
                 write_page_transaction, self.step, page, self.context, resume, calls, prepared
