@@ -10,16 +10,23 @@ have arrived. The interpreter is set as a sync process sets it at its start
 (``app.tune_interpreter``), after the pages are read: the ten pages held here
 stand for what a pass streams in a page at a time, and are frozen out of
 the collector's sweeps with everything else that was there before the
-writes began. CPU seconds are the process's, all threads together.
+writes began. On SQLite the writes are timed ``TRIALS`` times, each into a
+copy of the database as the master sync left it, and the median trial is
+reported with the others' figures. CPU seconds are the process's, all
+threads together.
 """
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.engine import make_url
 
 from benchmarks.harness import CLIENT_ID, CLIENT_SECRET, Database, run_xerodesk, table_counts
 from benchmarks.scenarios import Context, check, upgrade
@@ -41,6 +48,10 @@ from xerodesk.xero.paging import Page
 #: at most this many pages of invoices are held in memory and timed
 MAX_PAGES = 10
 MASTER = "tax_rates,currencies,contacts,items"
+#: timed trials on SQLite, each into a copy of the database the master sync made;
+#: the median is reported (one page of a small organisation writes in a tenth of
+#: a second, where one hiccup of the machine shows)
+TRIALS = 5
 
 
 def invoice_lines_per_second(context: Context, database: Database) -> dict[str, Any]:
@@ -49,9 +60,28 @@ def invoice_lines_per_second(context: Context, database: Database) -> dict[str, 
     master = _sync_master(context, database)
     pages = asyncio.run(_read_pages(sandbox.base_url))
     tune_interpreter()
-    result = asyncio.run(_write_pages(database.url, pages))
+    if database.kind == "sqlite":
+        trials = [asyncio.run(_write_pages(url, pages)) for url in _copies(database.url)]
+        trials.sort(key=lambda t: t["lines_per_second"] or 0)
+        result = trials[len(trials) // 2]
+        result["trials_lines_per_second"] = [t["lines_per_second"] for t in trials]
+    else:
+        result = asyncio.run(_write_pages(database.url, pages))
     result["master_sync_seconds"] = master["seconds"]
     return result
+
+
+def _copies(url: str) -> Iterator[str]:
+    """URLs of ``TRIALS`` copies, one at a time, of the SQLite database at ``url``."""
+    path = Path(make_url(url).database or "")
+    for trial in range(TRIALS):
+        copy = path.with_name(f"{path.stem}-trial-{trial}{path.suffix}")
+        shutil.copyfile(path, copy)
+        try:
+            yield f"sqlite:///{copy}"
+        finally:
+            for leftover in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm")):
+                leftover.unlink(missing_ok=True)
 
 
 def _sync_master(context: Context, database: Database) -> dict[str, Any]:

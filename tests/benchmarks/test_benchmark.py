@@ -81,6 +81,9 @@ def test_every_figure_on_sqlite(tmp_path: Path) -> None:
     lines = result["throughput"]
     assert lines["lines"] > 300 and lines["invoices"] > 0
     assert lines["lines_per_second"] > 0
+    trials = lines["trials_lines_per_second"]  # the median of the trials is reported
+    assert len(trials) == 5 and trials == sorted(trials)
+    assert lines["lines_per_second"] == trials[2]
 
     assert "## Targets" in report and f"{ORG} / sqlite" in report
     assert "xerodesk:xerodesk" not in json.dumps(result)
