@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table
 
+from xerodesk.store.rows import Rows
 from xerodesk.store.types import utcnow
 from xerodesk.store.upsert import bulk_insert
 from xerodesk.store.xd_models import AuditEntry
@@ -95,21 +96,36 @@ def write_audit(
         return 0
     moment = at or utcnow()
     rows = [
-        {
-            "record_table": line.record_table,
-            "record_id": line.record_id,
-            "xero_id": line.xero_id[:_ID_MAX] if line.xero_id else None,
-            "field": line.field[:_FIELD_MAX],
-            "old_value": audit_text(line.old),
-            "new_value": audit_text(line.new),
-            "side": line.side,
-            "run_id": run_id,
-            "correlation_id": line.correlation_id,
-            "changed_at": moment,
-        }
+        (
+            line.record_table,
+            line.record_id,
+            line.xero_id[:_ID_MAX] if line.xero_id else None,
+            line.field[:_FIELD_MAX],
+            audit_text(line.old),
+            audit_text(line.new),
+            line.side,
+            run_id,
+            line.correlation_id,
+            moment,
+        )
         for line in lines
     ]
-    return bulk_insert(connection, AUDIT, rows)
+    return bulk_insert(connection, AUDIT, Rows(_WRITTEN, rows))
+
+
+#: the columns ``write_audit`` writes, in order
+_WRITTEN = (
+    "record_table",
+    "record_id",
+    "xero_id",
+    "field",
+    "old_value",
+    "new_value",
+    "side",
+    "run_id",
+    "correlation_id",
+    "changed_at",
+)
 
 
 def document_state(number: Any, status: Any, total: Any) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, select, text
 
-from xerodesk.store.rows import any_of
+from xerodesk.store.rows import Rows, any_of
 from xerodesk.store.types import utcnow
 from xerodesk.store.upsert import batches, bulk_upsert
 from xerodesk.store.xd_models import RecordLink
@@ -104,16 +104,9 @@ def save_links(
 ) -> None:
     """Upsert links: (xero_id, crm_table, crm_id, snapshot, xero_updated_at)."""
     now = utcnow()
-    rows = [
-        {
-            "entity": entity,
-            "xero_id": xero_id,
-            "crm_table": table,
-            "crm_id": crm_id,
-            "snapshot": snapshot,
-            "xero_updated_at": updated,
-            "synced_at": now,
-        }
-        for xero_id, table, crm_id, snapshot, updated in links
-    ]
+    rows = Rows(_SAVED, [(entity, *link, now) for link in links])
     bulk_upsert(connection, LINKS, rows, ["entity", "xero_id"])
+
+
+#: the columns ``save_links`` writes, in order
+_SAVED = ("entity", "xero_id", "crm_table", "crm_id", "snapshot", "xero_updated_at", "synced_at")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,11 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor.close()
 
 
+def compact_json(value: Any) -> str:
+    """JSON text without spaces after separators."""
+    return json.dumps(value, separators=(",", ":"))
+
+
 def open_engine(url: str | URL, *, check: bool = True, **kwargs: Any) -> Engine:
     """An Engine for ``url``; with ``check``, prove the server answers first.
 
@@ -80,7 +86,9 @@ def open_engine(url: str | URL, *, check: bool = True, **kwargs: Any) -> Engine:
     DatabaseUnreachableError when the server cannot be reached.
     """
     parsed = _normalise(parse_url(url) if isinstance(url, str) else url)
-    options: dict[str, Any] = {"future": True}
+    # JSON columns (link snapshots, review details…) without the spaces of
+    # json.dumps's default separators: a tenth less to store and to encode
+    options: dict[str, Any] = {"future": True, "json_serializer": compact_json}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
