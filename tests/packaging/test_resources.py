@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import configparser
+import json
+import os
 import shutil
 import struct
 import subprocess
@@ -128,9 +130,69 @@ def test_the_app_loads_its_icon_from_the_package(tmp_path: Path) -> None:
 
 
 def test_every_icon_file_is_rendered_from_the_svg_as_committed(tmp_path: Path) -> None:
-    """``scripts/render-icons --check`` re-renders in memory and compares byte for byte."""
+    """``scripts/render-icons --check`` re-renders in memory and compares the pixels."""
     done = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "render-icons"), "--check"],
         capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+#: loads scripts/render-icons and judges pictures changed by one level and by forty
+_JUDGE = """
+import importlib.machinery, importlib.util, json, sys
+from pathlib import Path
+loader = importlib.machinery.SourceFileLoader("render_icons", sys.argv[1])
+spec = importlib.util.spec_from_loader(loader.name, loader)
+icons = importlib.util.module_from_spec(spec)
+loader.exec_module(icons)
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+from PySide6.QtGui import QGuiApplication, QImage
+app = QGuiApplication(sys.argv[:1])
+root = Path(sys.argv[2])
+assets = root / "xerodesk/gui/assets"
+png = (assets / "xerodesk-256.png").read_bytes()
+
+def changed(data, delta):
+    image = QImage.fromData(data).convertToFormat(QImage.Format.Format_ARGB32)
+    colour = image.pixelColor(128, 128)
+    colour.setRed(min(255, colour.red() + delta) if colour.red() < 128 else colour.red() - delta)
+    image.setPixelColor(128, 128, colour)
+    out = QByteArray()
+    buffer = QBuffer(out)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    return bytes(out.data())
+
+ico = root / "resources/xerodesk.ico"
+entries = {fields[0] or 256: data for fields, data in icons.ico_entries(ico.read_bytes())}
+def ico_with(delta):
+    path = Path(sys.argv[3]) / f"changed-{delta}.ico"
+    path.write_bytes(icons.ico_file({**entries, 256: changed(entries[256], delta)}))
+    return icons.up_to_date(path, ico.read_bytes())
+
+print(json.dumps({
+    "png rounding": icons.same_png(png, changed(png, 1)),
+    "png changed": icons.same_png(png, changed(png, 40)),
+    "png resized": icons.same_png(png, (assets / "xerodesk-128.png").read_bytes()),
+    "ico rounding": ico_with(1),
+    "ico changed": ico_with(40),
+}))
+"""
+
+
+def test_the_icon_check_forgives_rounding_but_not_a_changed_picture(tmp_path: Path) -> None:
+    """Qt rounds antialiased edges a level differently on different processors."""
+    done = subprocess.run(
+        [sys.executable, "-c", _JUDGE, str(ROOT / "scripts/render-icons"), str(ROOT), tmp_path],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "png rounding": True,
+        "png changed": False,
+        "png resized": False,
+        "ico rounding": True,
+        "ico changed": False,
+    }
