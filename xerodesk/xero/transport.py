@@ -146,17 +146,24 @@ class Transport:
         async with self.pacer.slot() as ticket:
             self._spend_budget()
             try:
-                raw = await self._exchange(request, token)
+                raw, content = await self._exchange(request, token)
             except httpx.TimeoutException as exc:
                 self.accounting.record(request.endpoint, "timeout")
                 raise _Transient(f"no answer in time ({type(exc).__name__})") from None
             except httpx.TransportError as exc:
                 self.accounting.record(request.endpoint, "connection_error")
                 raise _Transient(f"connection failed ({type(exc).__name__})") from None
-            return self._take_in(request, raw, ticket)
+            return self._take_in(request, raw, content, ticket)
 
-    async def _exchange(self, request: XeroRequest, token: str) -> httpx.Response:
-        """Send and read the response, telling ``on_headers`` as soon as a success starts."""
+    async def _exchange(self, request: XeroRequest, token: str) -> tuple[httpx.Response, bytes]:
+        """Send and read the response, telling ``on_headers`` as soon as a success starts.
+
+        The body is read into a buffer of its own rather than kept on the
+        response: httpx's response and its stream refer to each other, so a
+        response lives until the collector's next full sweep, and with its
+        body (a page of a thousand invoices is about 2 MB) that would be
+        several pages' worth of memory held for nothing.
+        """
         async with self.http.stream(
             request.method,
             request.url,
@@ -168,8 +175,8 @@ class Transport:
                 200 <= raw.status_code < 300 or raw.status_code == 304
             ):
                 request.on_headers()
-            await raw.aread()
-        return raw
+            content = b"".join([chunk async for chunk in raw.aiter_bytes()])
+        return raw, content
 
     def _spend_budget(self) -> None:
         """Count the call against the user's daily budget, or stop if it is spent."""
@@ -184,7 +191,9 @@ class Transport:
             )
         self.budget.record_call()
 
-    def _take_in(self, request: XeroRequest, raw: httpx.Response, ticket: int) -> XeroResponse:
+    def _take_in(
+        self, request: XeroRequest, raw: httpx.Response, content: bytes, ticket: int
+    ) -> XeroResponse:
         """Feed limits to the pacer, count the call, parse the body (in the slot)."""
         limits = LimitHeaders.from_headers(raw.headers)
         self.pacer.observe(limits, ticket)
@@ -204,7 +213,7 @@ class Transport:
         if status in RETRYABLE_STATUSES:
             raise _Transient(f"HTTP {status}")
         try:
-            body = jsoncodec.loads(raw.content) if raw.content.strip() else None
+            body = jsoncodec.loads(content) if content.strip() else None
         except ValueError:
             if 200 <= status < 300:
                 raise _Transient(f"HTTP {status} with a body that is not JSON") from None
