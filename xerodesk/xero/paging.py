@@ -3,7 +3,8 @@
 The first page tells how many there are (``pagination.pageCount``); the rest
 are then fetched a few at a time (up to the concurrency limit) and yielded in
 order, so memory holds at most that many pages whatever the organisation's
-size. Without a page count the walk is sequential until a short page.
+size (and fewer while the caller is the slower side). Without a page count
+the walk is sequential until a short page.
 
 Pages are numbered over an order that moves while the walk runs (an edited
 record jumps to the front of a newest-first list, pushing the others back).
@@ -256,6 +257,10 @@ class _Pipeline:
 
         self.pending.append((number, asyncio.ensure_future(run())))
 
+    def ready(self) -> int:
+        """Pages answered in full that the caller has not taken yet."""
+        return sum(1 for _, task in self.pending if task.done())
+
     async def cancel(self) -> None:
         tasks = [task for _, task in self.pending]
         self.pending.clear()
@@ -267,15 +272,30 @@ class _Pipeline:
                 await task
 
 
+#: Pages in hand (asked for or answered) when the caller is the slower side.
+READY_AHEAD = 2
+
+
 async def _pipelined(
     fetch: FetchPage, start: int, stop: int, width: int
 ) -> AsyncGenerator[Page, None]:
-    """Pages ``start..stop`` with up to ``width`` in hand at once, in order."""
+    """Pages ``start..stop`` with up to ``width`` in hand at once, in order.
+
+    While the caller keeps up (it comes back for a page that is still on its
+    way), ``width`` requests are in flight, hiding Xero's latency. When it is
+    the slower side (a page was answered in full while it worked on the one
+    before), more pages in hand would only wait parsed in memory without
+    making the walk any faster, so they are kept to ``READY_AHEAD``: the page
+    it takes next and one more on its way. The walk starts with that many,
+    until the caller shows which side it is.
+    """
     pipeline = _Pipeline(fetch)
     number = start
     try:
         while number <= stop or pipeline.pending:
-            while number <= stop and len(pipeline.pending) < width:
+            waiting = pipeline.pending and pipeline.ready() == 0
+            in_hand = width if waiting else min(width, READY_AHEAD)
+            while number <= stop and len(pipeline.pending) < in_hand:
                 pipeline.launch(number)
                 number += 1
             done, task = pipeline.pending.popleft()
