@@ -23,6 +23,7 @@ from tests.support.sandbox import RunningSandbox
 from tests.support.sync import CLIENT_ENV, sync_pass
 from xerodesk.domain.sync import EntityKind
 from xerodesk.engine.dbworker import DbWorker
+from xerodesk.engine.edits import scan_crm_edits
 from xerodesk.engine.pushing import OutboxPusher
 from xerodesk.engine.review import action_states, perform
 from xerodesk.store.models import Product, SalesLedger
@@ -198,6 +199,26 @@ def test_crm_only_edit_is_reported_and_kept(xero: RunningSandbox, db_engine: Eng
     # the same edits, another pass: still one item each
     run_pass(xero, db_engine)
     assert len(open_reviews(db_engine)) == 2
+
+
+def test_crm_edits_are_found_a_batch_at_a_time(xero: RunningSandbox, db_engine: Engine) -> None:
+    """The scan reads links and CRM rows a batch at a time: edits in different
+    batches are all reported, and one put back is closed without the others."""
+    run_pass(xero, db_engine)
+    edit_ledger(db_engine, orgs.ACME, phone="0113 000 1111")
+    edit_ledger(db_engine, orgs.BOTH, phone="0113 000 2222")
+    edit_product(db_engine, "WIDGET-1", sell_price=Decimal("99.5"))
+    with db_engine.begin() as connection:
+        assert scan_crm_edits(connection, None, batch=1) == 3
+    edited = {i["xero_id"] for i in open_reviews(db_engine, "crm_edit")}
+    assert edited == {orgs.ACME, orgs.BOTH, orgs.TRACKED}
+    edit_ledger(db_engine, orgs.ACME, phone="44 020 7946 0000")  # back to Xero's value
+    with db_engine.begin() as connection:
+        assert scan_crm_edits(connection, None, batch=2) == 2
+    assert {i["xero_id"] for i in open_reviews(db_engine, "crm_edit")} == {orgs.BOTH, orgs.TRACKED}
+    with db_engine.begin() as connection:
+        assert scan_crm_edits(connection, None, batch=2) == 2  # reported once each
+    assert len(open_reviews(db_engine, "crm_edit")) == 2
 
 
 def test_keep_xero_puts_xero_value_back_in_the_crm(xero: RunningSandbox, db_engine: Engine) -> None:

@@ -5,14 +5,14 @@ written: for the linked records Xero changed, it loads their CRM rows (one
 query per CRM table for the page), judges every mapped column with
 ``conflicts.diff_record`` and says which CRM values to keep (CRM-only edits),
 what to write to the audit trail, and what to report. ``scan_crm_edits``
-runs once per pass: it compares every linked CRM row with its snapshot (one
-query per table), so a CRM edit is reported even when Xero's record did not
-change. Neither makes a call to Xero.
+runs once per pass: it compares every linked CRM row with its snapshot (a
+thousand records at a time, one query per table each), so a CRM edit is
+reported even when Xero's record did not change. Neither makes a call to Xero.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,45 +137,66 @@ def judge_pulled(
     return judged
 
 
-def _linked_snapshots(connection: Connection, entity: str) -> list[Link]:
-    query = select(
-        RecordLink.xero_id, RecordLink.crm_table, RecordLink.crm_id, RecordLink.snapshot
-    ).where(RecordLink.entity == entity)
-    return [
-        Link(xero_id, table, crm_id, snapshot, None)
-        for xero_id, table, crm_id, snapshot in connection.execute(query)
-        if snapshot
-    ]
+#: linked records judged at a time by ``scan_crm_edits`` (memory stays flat)
+SCAN_BATCH = 1_000
+
+
+def _linked_snapshots(
+    connection: Connection, entity: str, batch: int = SCAN_BATCH
+) -> Iterator[list[Link]]:
+    """The entity's links with a snapshot, ``batch`` at a time in Xero id order."""
+    after: str | None = None
+    while True:
+        query = select(
+            RecordLink.xero_id, RecordLink.crm_table, RecordLink.crm_id, RecordLink.snapshot
+        ).where(RecordLink.entity == entity)
+        if after is not None:
+            query = query.where(RecordLink.xero_id > after)
+        rows = connection.execute(query.order_by(RecordLink.xero_id).limit(batch)).all()
+        if not rows:
+            return
+        after = rows[-1][0]
+        yield [
+            Link(xero_id, table, crm_id, snapshot, None)
+            for xero_id, table, crm_id, snapshot in rows
+            if snapshot
+        ]
 
 
 def scan_crm_edits(
     connection: Connection,
     run_id: int | None = None,
     entities: Sequence[str] = ("contacts", "items"),
+    *,
+    batch: int = SCAN_BATCH,
 ) -> int:
     """Report the CRM edits of Xero-owned fields on every linked record (no Xero call).
 
     Open reports whose record now matches Xero again are closed. Returns how
-    many records have CRM edits.
+    many records have CRM edits. The records are judged ``batch`` at a time
+    (their snapshots and CRM rows read together), so memory does not grow
+    with the organisation.
     """
     total = 0
     for entity in entities:
-        links = _linked_snapshots(connection, entity)
-        rows = crm_rows(connection, entity, None, owned_only=True)
-        findings: list[Finding] = []
-        for link in links:
-            parts = rows.get(link.xero_id)
-            if not parts or not link.snapshot:
-                continue
-            diffs: list[FieldDiff] = diff_record(
-                entity, link.snapshot, parts, link.snapshot, between_pulls=True
-            )
-            if diffs:
-                label = _label(entity, parts)
-                findings.append(
-                    Finding(entity, link.xero_id, link.crm_table, link.crm_id, label, diffs)
+        edited: set[str] = set()
+        for links in _linked_snapshots(connection, entity, batch):
+            rows = crm_rows(connection, entity, [link.xero_id for link in links], owned_only=True)
+            findings: list[Finding] = []
+            for link in links:
+                parts = rows.get(link.xero_id)
+                if not parts or not link.snapshot:
+                    continue
+                diffs: list[FieldDiff] = diff_record(
+                    entity, link.snapshot, parts, link.snapshot, between_pulls=True
                 )
-        raise_findings(connection, findings, run_id)
-        resolve_crm_edits(connection, entity, {f.xero_id for f in findings})
-        total += len(findings)
+                if diffs:
+                    label = _label(entity, parts)
+                    findings.append(
+                        Finding(entity, link.xero_id, link.crm_table, link.crm_id, label, diffs)
+                    )
+            raise_findings(connection, findings, run_id)
+            edited.update(f.xero_id for f in findings)
+        resolve_crm_edits(connection, entity, edited)
+        total += len(edited)
     return total
