@@ -66,7 +66,6 @@ from xerodesk.store.state import finish_run, load_cursor, save_cursor, start_run
 from xerodesk.store.types import utcnow
 from xerodesk.store.xd_models import ReviewItem
 from xerodesk.xero.client import XeroClient
-from xerodesk.xero.paging import Page
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +125,9 @@ class PassState:
     #: the entities this pass reads for the first time (reconciled by that read)
     first_reads: tuple[EntityKind, ...] = ()
     swept: bool = False
-    #: the whole list of items this pass read (the sweep looks for deletions in it)
-    items_list: Page | None = None
+    #: the ItemIDs of the whole list of items this pass read (the sweep looks
+    #: for deletions in it); the ids only, not the records, which are let go
+    listed_items: frozenset[str] | None = None
 
 
 Handler = Callable[[PassState], Awaitable[PullResult]]
@@ -248,7 +248,7 @@ class PassRunner:
             state.options,
             state.run_id,
             self.progress,
-            items_list=state.items_list,
+            listed_items=state.listed_items,
         )
         result = await sweep.run(state.sweep_due)
         state.report.sweep = result
@@ -331,7 +331,7 @@ class PassRunner:
         """
         step = ItemsStep(mark_gone=EntityKind.ITEMS not in state.sweep_due)
         result = await self._pull(step, state)
-        state.items_list = step.listed
+        state.listed_items = step.listed
         return result
 
     # -- documents ------------------------------------------------------------

@@ -11,7 +11,7 @@ largest page size and with filters that keep the lists short:
   contacts put their customers on stop; a merged one makes the CRM's rows
   follow the surviving contact (``merges``);
 - items: the whole list (Xero's Items are unpaged, one call, or none when
-  the pass's items step already read it: ``items_list``); products whose item
+  the pass's items step already read it: ``listed_items``); products whose item
   is gone are marked obsolete, behind the sanity guards of
   ``steps.items.mark_gone_items``;
 - invoices: the DELETED and VOIDED sales invoices (``Statuses``,
@@ -103,8 +103,9 @@ def one_page(entity: str, records: list[dict[str, Any]]) -> Page:
 class Sweep:
     """One sweep over the chosen entities; ``run`` returns its ``SweepResult``.
 
-    ``items_list`` is the whole list of items this pass already read and wrote
-    (the items step): the sweep then looks for deletions in it without a call.
+    ``listed_items`` are the ItemIDs of the whole list of items this pass
+    already read and wrote (the items step): the sweep then looks for
+    deletions among them without a call.
     """
 
     def __init__(
@@ -115,10 +116,10 @@ class Sweep:
         run_id: int | None,
         progress: ProgressSink | None = None,
         *,
-        items_list: Page | None = None,
+        listed_items: frozenset[str] | None = None,
     ) -> None:
         self.client = client
-        self.items_list = items_list
+        self.listed_items = listed_items
         self.db = db
         self.options = options
         self.run_id = run_id
@@ -212,9 +213,8 @@ class Sweep:
     # -- items ---------------------------------------------------------------
 
     async def _items(self) -> None:
-        if self.items_list is not None:
-            present = listed_ids(self.items_list)
-            gone = await self.db.write(mark_gone_items, present, self.run_id)
+        if self.listed_items is not None:
+            gone = await self.db.write(mark_gone_items, set(self.listed_items), self.run_id)
             self.result.items_deleted += gone
             return
         context = WriteContext(EntityKind.ITEMS, self.run_id, self.options, True)

@@ -68,8 +68,8 @@ class ItemsStep:
 
     entity: EntityKind = EntityKind.ITEMS
     mark_gone: bool = True
-    #: the whole list as read by this pass, once written
-    listed: Page | None = None
+    #: the ItemIDs of the whole list as read by this pass, once written
+    listed: frozenset[str] | None = None
     #: products this step marked obsolete
     gone: int = 0
 
@@ -84,11 +84,12 @@ class ItemsStep:
         records = [r for r in page.records if not _settled_malformed(r, self.since)]
         written = page if len(records) == len(page.records) else replace(page, records=records)
         outcome = write_item_page(connection, written, context)
+        present = listed_ids(page)
         if self.mark_gone:
-            gone = mark_gone_items(connection, listed_ids(page), context.run_id)
+            gone = mark_gone_items(connection, present, context.run_id)
             self.gone += gone
             outcome = PageOutcome(outcome.counts + Counts(updated=gone), outcome.newest)
-        self.listed = page
+        self.listed = frozenset(present)
         return outcome
 
 
