@@ -28,7 +28,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from xerodesk.sandbox import wire
-from xerodesk.sandbox.collection import Collection, Entry, field_type, lookup, typed
+from xerodesk.sandbox.collection import (
+    Collection,
+    Entry,
+    field_type,
+    lookup,
+    typed,
+    updated_of,
+)
 from xerodesk.sandbox.fields import (
     CONTACTS,
     CREDIT_NOTES,
@@ -169,6 +176,10 @@ class Accessor:
             return self.entry.key
         if path in kind.index:
             return self.entry.index[kind.index.index(path)]
+        if path == "UpdatedDateUTC" and self.entry.updated:
+            # kept on the entry: the default walk order of every paged list
+            # then sorts without decoding each record
+            return updated_of(self.entry)
         if path.startswith("Contact.") and kind in (INVOICES, CREDIT_NOTES, PURCHASE_ORDERS):
             contacts = self.store.collection(CONTACTS)
             contact = contacts.get(str(self("Contact.ContactID") or ""))
