@@ -23,7 +23,9 @@ KINDS = ("sqlite", "postgresql", "mariadb")
 CALLS_FACTOR = 1.05
 FLOOR_FACTOR = 1.10
 LARGE_SECONDS = {"sqlite": 60.0, "postgresql": 120.0, "mariadb": 120.0}
-RSS_MIB = 300.0
+#: the issue's "300 MB", read as 300,000,000 bytes (286.1 MiB), the stricter reading
+RSS_LIMIT_BYTES = 300_000_000
+RSS_MIB = RSS_LIMIT_BYTES / 2**20
 RSS_GROWTH = 1.25
 LINES_PER_SECOND = 20_000
 
@@ -245,7 +247,7 @@ def checks(results: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]:
                 f"{ratio:.3f}",
             )
             add(
-                "peak RSS < 300 MiB",
+                f"peak RSS < 300 MB ({RSS_MIB:.1f} MiB)",
                 r,
                 full["peak_rss_mib"] < RSS_MIB,
                 f"{full['peak_rss_mib']} MiB",
