@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from xerodesk.domain.xero_codes import DocumentStatus, LineAmountType
@@ -46,7 +46,6 @@ __all__ = [
 ]
 
 _ZERO = Decimal("0.00")
-_CENTS = Decimal("0.01")
 #: the smallest currency rate taken seriously (``Numeric(24, 10)`` keeps 10 places)
 SMALLEST_RATE = Decimal("1e-10")
 
@@ -240,9 +239,9 @@ def plain_sales_lines(
 def _plain_sales_line(
     line: dict[str, Any], line_id: str, amount_type: LineAmountType, rate: Decimal | None
 ) -> tuple[Any, ...]:
-    """One line's values (the hot path of a first sync: ``line_values`` and
-    ``home_value`` are worked out inline); ``rate`` None for 1."""
-    text, amount, checked = plain.text, plain.amount, plain.checked
+    """One line's values (the hot path of a first sync: ``line_values`` is worked
+    out inline); ``rate`` None for 1."""
+    text, amount, checked, home = plain.text, plain.amount, plain.checked, plain.home
     item = line.get("Item")
     code = text(line, "ItemCode", CODE_MAX)
     if item is not None:
@@ -266,9 +265,6 @@ def _plain_sales_line(
         net, gross = checked(line_amount - tax), line_amount
     else:
         net, tax, gross = line_amount, _ZERO, line_amount
-    home_net, home_gross = (
-        (net, gross) if rate is None else (checked(net / rate), checked(gross / rate))
-    )
     return (
         line_id,
         code,
@@ -281,6 +277,6 @@ def _plain_sales_line(
         net,
         tax,
         gross,
-        home_net.quantize(_CENTS, ROUND_HALF_EVEN),
-        home_gross.quantize(_CENTS, ROUND_HALF_EVEN),
+        home(net, rate),
+        home(gross, rate),
     )
