@@ -214,7 +214,7 @@ class Sweep:
 
     async def _items(self) -> None:
         if self.listed_items is not None:
-            gone = await self.db.write(mark_gone_items, set(self.listed_items), self.run_id)
+            gone = await self.db.write(mark_gone_items, self.listed_items, self.run_id)
             self.result.items_deleted += gone
             return
         context = WriteContext(EntityKind.ITEMS, self.run_id, self.options, True)

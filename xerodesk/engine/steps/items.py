@@ -18,6 +18,7 @@ them at once, is reported for review and marks nothing.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -84,12 +85,11 @@ class ItemsStep:
         records = [r for r in page.records if not _settled_malformed(r, self.since)]
         written = page if len(records) == len(page.records) else replace(page, records=records)
         outcome = write_item_page(connection, written, context)
-        present = listed_ids(page)
+        self.listed = listed_ids(page)
         if self.mark_gone:
-            gone = mark_gone_items(connection, present, context.run_id)
+            gone = mark_gone_items(connection, self.listed, context.run_id)
             self.gone += gone
             outcome = PageOutcome(outcome.counts + Counts(updated=gone), outcome.newest)
-        self.listed = frozenset(present)
         return outcome
 
 
@@ -128,9 +128,9 @@ def all_items(client: XeroClient) -> AsyncIterator[Page]:
     return client.pages(ITEMS)
 
 
-def listed_ids(page: Page) -> set[str]:
+def listed_ids(page: Page) -> frozenset[str]:
     """The ItemIDs of a list of items."""
-    return {r["ItemID"] for r in page.records if isinstance(r.get("ItemID"), str)}
+    return frozenset(r["ItemID"] for r in page.records if isinstance(r.get("ItemID"), str))
 
 
 def item_snapshot(mapped: MappedItem) -> dict[str, Any]:
@@ -264,7 +264,9 @@ def _write_stock(
         )
 
 
-def mark_gone_items(connection: Connection, present_ids: set[str], run_id: int | None) -> int:
+def mark_gone_items(
+    connection: Connection, present_ids: AbstractSet[str], run_id: int | None
+) -> int:
     """Products whose Xero item is missing from the whole list become obsolete.
 
     ``present_ids`` is every ItemID of Xero's list; returns how many products
