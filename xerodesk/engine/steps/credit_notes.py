@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -102,11 +103,7 @@ def credit_note_rows(
     mapped: Sequence[MappedCreditNote], binder: SqliteBinder | None = None
 ) -> DocumentRows:
     """The line rows of ``mapped`` (credit notes have no header), bound by ``binder``."""
-    return document_rows(mapped, None, _lines, (None, LINES), binder)
-
-
-def _lines(credit_note: MappedCreditNote) -> Sequence[Mapping[str, Any]]:
-    return credit_note.lines
+    return document_rows(mapped, None, attrgetter("lines"), (None, LINES), binder)
 
 
 def write_credit_notes(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, select, update
@@ -104,15 +105,14 @@ def invoice_rows(
     mapped: Sequence[MappedInvoice], binder: SqliteBinder | None = None
 ) -> DocumentRows:
     """The header and line rows of ``mapped``, bound by ``binder`` when given."""
-    return document_rows(mapped, _header, _lines, (HEADERS, LINES), binder, LINE_COLUMNS)
-
-
-def _header(invoice: MappedInvoice) -> Mapping[str, Any]:
-    return invoice.header
-
-
-def _lines(invoice: MappedInvoice) -> Sequence[tuple[Any, ...]]:
-    return invoice.line_values
+    return document_rows(
+        mapped,
+        attrgetter("header"),
+        attrgetter("line_values"),
+        (HEADERS, LINES),
+        binder,
+        LINE_COLUMNS,
+    )
 
 
 def write_invoices(

@@ -9,9 +9,9 @@ are a different endpoint and are never read.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from operator import attrgetter
 
 from sqlalchemy import Connection, Table
 
@@ -74,7 +74,13 @@ def write_purchase_orders(
 ) -> Counts:
     """Write the purchase orders that changed; unchanged ones are not touched."""
     records = latest_per_id(mapped, lambda m: m.purchase_order_id)
-    rows = document_rows(records, _header, _lines, (HEADERS, LINES), binder_for(connection.dialect))
+    rows = document_rows(
+        records,
+        attrgetter("header"),
+        attrgetter("lines"),
+        (HEADERS, LINES),
+        binder_for(connection.dialect),
+    )
     links = load_links(connection, ENTITY, [m.purchase_order_id for m in records])
     snapshots = {
         m.purchase_order_id: document_snapshot(
@@ -132,11 +138,3 @@ def write_purchase_orders(
     write_audit(connection, document_lines(HEADERS.name, written, before), run_id)
     created = sum(1 for m in todo if m.purchase_order_id not in links)
     return write_counts(len(todo), len(records), created)
-
-
-def _header(order: MappedPurchaseOrder) -> Mapping[str, Any]:
-    return order.header
-
-
-def _lines(order: MappedPurchaseOrder) -> Sequence[Mapping[str, Any]]:
-    return order.lines
