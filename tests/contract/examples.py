@@ -16,7 +16,8 @@ def _unique(records: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
 
 
 def example_org() -> dict[str, Any]:
-    """Every example record of notes §10, as an ``--org FILE.json`` dict."""
+    """Every example record the Accounting spec gives of the pulled entities,
+    as an ``--org FILE.json`` dict."""
     return {
         "Organisation": example("/Organisation")["Organisations"][0],
         "Contacts": example("/Contacts")["Contacts"]

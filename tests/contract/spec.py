@@ -1,8 +1,9 @@
-"""The official Xero Accounting OpenAPI spec, for contract tests.
+"""Xero's official OpenAPI specs (Accounting and Identity), for contract tests.
 
-The spec lives in the ``shared`` folder beside the repository. It is read
-without YAML timestamp resolution (so ``DateString`` values stay strings) and
-validated with ``$ref`` resolution through a ``referencing`` registry.
+The specs are vendored unchanged in ``third_party/xero-openapi`` (see its
+``SOURCE``). They are read without YAML timestamp resolution (so
+``DateString`` values stay strings) and validated with ``$ref`` resolution
+through a ``referencing`` registry.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from openapi_schema_validator import OAS30ReadValidator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-SPEC_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "xero-openapi"
+SPEC_DIR = Path(__file__).resolve().parents[2] / "third_party" / "xero-openapi"
 SPEC_FILE = SPEC_DIR / "xero_accounting.yaml"
+IDENTITY_FILE = SPEC_DIR / "xero-identity.yaml"
 URI = "urn:xero:accounting"
+IDENTITY_URI = "urn:xero:identity"
 _BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -33,38 +36,54 @@ _NoTimestamps.yaml_implicit_resolvers = {
 }
 
 
-@cache
-def spec() -> dict[str, Any]:
-    loaded = yaml.load(SPEC_FILE.read_text(encoding="utf-8"), Loader=_NoTimestamps)
+def _load(path: Path) -> dict[str, Any]:
+    loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_NoTimestamps)
     assert isinstance(loaded, dict)
     return loaded
 
 
 @cache
-def _registry() -> Registry:
-    return Registry().with_resource(URI, Resource.from_contents(spec(), DRAFT4))  # type: ignore[arg-type]
+def spec() -> dict[str, Any]:
+    return _load(SPEC_FILE)
 
 
 @cache
-def validator(schema: str) -> OAS30ReadValidator:
+def identity_spec() -> dict[str, Any]:
+    return _load(IDENTITY_FILE)
+
+
+@cache
+def _registry() -> Registry:
+    return Registry().with_resources(
+        [
+            (URI, Resource.from_contents(spec(), DRAFT4)),  # type: ignore[arg-type]
+            (IDENTITY_URI, Resource.from_contents(identity_spec(), DRAFT4)),  # type: ignore[arg-type]
+        ]
+    )
+
+
+@cache
+def validator(schema: str, uri: str = URI) -> OAS30ReadValidator:
     return OAS30ReadValidator(
-        {"$ref": f"{URI}#/components/schemas/{schema}"},
+        {"$ref": f"{uri}#/components/schemas/{schema}"},
         registry=_registry(),
         format_checker=OAS30ReadValidator.FORMAT_CHECKER,
     )
 
 
-def problems(instance: Any, schema: str) -> list[str]:
+def problems(instance: Any, schema: str, uri: str = URI) -> list[str]:
     """Every way ``instance`` (as JSON) breaks the schema, with its path."""
     plain = json.loads(json.dumps(instance))
     return [
         f"{'/'.join(str(p) for p in error.absolute_path)}: {error.message}"
-        for error in validator(schema).iter_errors(plain)
+        for error in validator(schema, uri).iter_errors(plain)
     ]
 
 
-def assert_valid(instance: Any, schema: str) -> None:
-    found = problems(instance, schema)
+def assert_valid(instance: Any, schema: str, uri: str = URI) -> None:
+    """``instance`` is valid against a schema of the Accounting spec (or,
+    with ``uri=IDENTITY_URI``, of the Identity spec)."""
+    found = problems(instance, schema, uri)
     assert not found, f"{schema}: " + "; ".join(found[:10])
 
 

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from tests.contract.spec import IDENTITY_URI, assert_valid, identity_spec, problems
 from tests.support.sandbox import RunningSandbox, basic_auth
 from xerodesk.sandbox.tokens import pkce_challenge
 
@@ -91,6 +92,26 @@ def claims(jwt: str) -> dict[str, Any]:
     return decoded
 
 
+def offset_free_times(connection: dict[str, Any]) -> list[str]:
+    """What the Identity schema finds in a connection whose times are written as Xero writes them.
+
+    Xero gives ``createdDateUtc`` and ``updatedDateUtc`` without an offset
+    (``2019-12-07T18:46:19.5165400`` in the spec's own example), which the
+    schema's ``date-time`` format refuses: those two findings, and no other.
+    """
+    return [
+        f"{name}: {connection[name]!r} is not a 'date-time'"
+        for name in ("createdDateUtc", "updatedDateUtc")
+    ]
+
+
+def test_connections_read_as_xeros_own_example() -> None:
+    operation = identity_spec()["paths"]["/Connections"]["get"]
+    [xero] = json.loads(operation["responses"]["200"]["content"]["application/json"]["example"])
+    assert problems(xero, "Connection", IDENTITY_URI) == offset_free_times(xero)
+    assert len(xero["createdDateUtc"].split(".")[1]) == 7
+
+
 def test_pkce_flow_end_to_end(sb: RunningSandbox) -> None:
     verifier = secrets.token_urlsafe(48)
     query = authorize(sb, verifier)
@@ -108,6 +129,7 @@ def test_pkce_flow_end_to_end(sb: RunningSandbox) -> None:
         "scope",
     }
     assert body["expires_in"] == 1800 and body["token_type"] == "Bearer"
+    assert_valid(body, "AccessToken", IDENTITY_URI)
     assert set(body["scope"].split()) == set(SCOPES.split())
     access = claims(body["access_token"])
     assert access["client_id"] == "desktop-app"
@@ -121,6 +143,7 @@ def test_pkce_flow_end_to_end(sb: RunningSandbox) -> None:
     )
     assert listing.status_code == 200
     [connection] = listing.json()
+    assert problems(connection, "Connection", IDENTITY_URI) == offset_free_times(connection)
     assert connection["tenantId"] == sb.state.org.tenant_id
     assert connection["tenantType"] == "ORGANISATION"
     assert connection["tenantName"] == sb.state.org.organisation["Name"]
