@@ -141,7 +141,7 @@ def test_a_second_watcher_waits_for_the_first(
     assert first.returncode == 0
 
 
-def test_watch_pushes_a_new_customer_and_order_within_seconds(
+def test_watch_pushes_a_new_customer_and_order_at_once(
     demo_sandbox: RunningSandbox, watch_db: Engine, tmp_path: Path
 ) -> None:
     from tests.engine.push_support import crm_customer, crm_product, crm_quote
@@ -152,7 +152,6 @@ def test_watch_pushes_a_new_customer_and_order_within_seconds(
         _wait_for(lambda: any(outcome == "ok" for _, outcome in _runs(db)))
         ledger = crm_customer(engine, "Walk-in Customer Ltd", email="walkin@example.com")
         product = crm_product(engine, "WALKIN-1", sell_price=Decimal("9.50"))
-        committed = time.monotonic()
         quote = crm_quote(
             engine, ledger, "Q-WATCH-1", [(product, "Walk-in widget", "2", "9.50", None, None)]
         )
@@ -166,13 +165,13 @@ def test_watch_pushes_a_new_customer_and_order_within_seconds(
             return bool(row and row[0] and row[1] == "sent")
 
         _wait_for(invoice_written, timeout=60)
-        elapsed = time.monotonic() - committed
+        # pushed at once, not by the next scheduled pass (five minutes on)
+        assert [trigger for trigger, _ in _runs(db)] == ["schedule"]
         invoices = demo_sandbox.api(
             "GET", "/Invoices", params={"where": 'Reference=="Q-WATCH-1"'}
         ).json()["Invoices"]
         assert len(invoices) == 1
         assert invoices[0]["Status"] == "DRAFT"
-        assert elapsed < 15, f"the order took {elapsed:.1f} s to reach Xero"
         contact = _scalar(db, "select sales_ledger_id from sales_ledger where id = :id", id=ledger)
         assert contact == invoices[0]["Contact"]["ContactID"]
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -140,7 +141,12 @@ def sb(make_sandbox: Callable[..., RunningSandbox]) -> RunningSandbox:
     return make_sandbox()
 
 
+def sandbox_now(sb: RunningSandbox) -> datetime:
+    return datetime.fromisoformat(sb.control("GET", "/clock")["now"])
+
+
 def test_61st_call_in_a_sandbox_minute_gets_429(sb: RunningSandbox) -> None:
+    before_first = sandbox_now(sb)
     remaining = []
     for _ in range(60):
         response = sb.api("GET", "/Organisation")
@@ -150,10 +156,13 @@ def test_61st_call_in_a_sandbox_minute_gets_429(sb: RunningSandbox) -> None:
     assert response.headers["X-DayLimit-Remaining"] == "4940"
     assert response.headers["X-AppMinLimit-Remaining"] == "9940"
     refused = sb.api("GET", "/Organisation")
+    after_refusal = sandbox_now(sb)
     assert refused.status_code == 429
     assert refused.headers["X-Rate-Limit-Problem"] == "minute"
     retry = int(refused.headers["Retry-After"])
-    assert 55 <= retry <= 60
+    # the minute began with the first call: its end is at most 60 s away, and
+    # no nearer than the clock readings around the calls allow
+    assert math.floor(60 - (after_refusal - before_first).total_seconds()) <= retry <= 60
     assert float(refused.headers["X-Sandbox-Retry-After-Real"]) == pytest.approx(retry, abs=0.01)
     assert refused.headers["X-MinLimit-Remaining"] == "0"
     assert refused.json()["Status"] == 429
@@ -166,7 +175,11 @@ def test_61st_call_in_a_sandbox_minute_gets_429(sb: RunningSandbox) -> None:
 
 
 def test_daily_limit_of_the_starter_tier(make_sandbox: Callable[..., RunningSandbox]) -> None:
+    """The day is a rolling 24 hours from the first call: Retry-After counts to
+    its end. The bounds come from the sandbox's clock, read before the first
+    call and after the refusal, so they hold however slowly the calls run."""
     sb = make_sandbox(daily_limit=1000)
+    before_first = sandbox_now(sb)
     done = 0
     while done < 1000:
         for _ in range(min(60, 1000 - done)):
@@ -174,11 +187,15 @@ def test_daily_limit_of_the_starter_tier(make_sandbox: Callable[..., RunningSand
             done += 1
         sb.control("POST", "/clock", {"advance": 60})
     refused = sb.api("GET", "/Organisation")
+    after_refusal = sandbox_now(sb)
     assert refused.status_code == 429
     assert refused.headers["X-Rate-Limit-Problem"] == "day"
     assert refused.headers["X-DayLimit-Remaining"] == "0"
     retry = int(refused.headers["Retry-After"])
-    assert 86400 - 17 * 60 - 5 <= retry <= 86400 - 17 * 60 + 1
+    # refused at least 17 clock advances of 60 s after the first call, and at most
+    # the time between the two clock readings
+    longest = 86400 - (after_refusal - before_first).total_seconds()
+    assert math.floor(longest) <= retry <= 86400 - 17 * 60 + 1
     sb.control("POST", "/clock", {"advance": retry})
     sb.connect()  # a day later the access token has long expired
     fresh = sb.api("GET", "/Organisation")

@@ -105,6 +105,8 @@ class Detector:
         self._listener: PgListener | None = None
         self._wake = asyncio.Event()
         self._started = asyncio.Event()
+        #: detections begun so far (tests count them instead of timing them)
+        self.looks = 0
 
     @property
     def listening(self) -> bool:
@@ -120,6 +122,7 @@ class Detector:
 
     async def _look(self) -> None:
         """One detection; a failure is logged and the watch goes on (the next look retries)."""
+        self.looks += 1
         try:
             found = await self.db.write(detect_pushes)
             if found.total:
