@@ -23,8 +23,8 @@ bumping it, as Xero's do. Unknown records answer 404, bad bodies 400.
 ``DELETE /_sandbox/items/{id}``              delete an item
 ``POST /_sandbox/documents/{coll}/{id}/status``  ``{"Status": "VOIDED"}`` (or DELETED, ...)
 ``GET|POST /_sandbox/clock``                 read; ``{"advance": s}`` and/or ``{"scale": x}``
-``GET /_sandbox/counters``, ``POST .../reset``   call counters
-``GET|POST /_sandbox/limits``, ``POST .../reset``  limit state; change mode or limits
+``GET /_sandbox/counters``, ``POST ./reset``    call counters
+``GET|POST /_sandbox/limits``, ``POST ./reset``  limit state; change mode or limits
 ``GET|POST /_sandbox/faults``                ``{"spec", "seed", "queue": [...], "clear"}``
 ``GET|POST /_sandbox/identity``              token counts; ``{"refresh_grace_seconds": s}``
 ===========================================  ===================================================
