@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 from sqlalchemy import Engine, inspect
 
+from tests.support.contract import CONTRACT, contract_tables
 from tests.support.databases import DatabaseFactory
 from xerodesk import app
 from xerodesk.store import migrate
 from xerodesk.store.database import open_engine
 from xerodesk.store.options import REGISTRY
 
-CONTRACT = Path(__file__).parents[2].parent / "shared" / "docs" / "crm-schema.md"
-VALUES = {"xero", "crm", "pending", "sent", "blocked", "failed"}
 MONEY_COLUMNS = {
     "sales_ledger": ["overall_discount", "balance_outstanding", "balance_overdue"],
     "product": ["sell_price", "cost_price"],
@@ -23,27 +19,6 @@ MONEY_COLUMNS = {
     "sales_transaction": ["net_value", "tax_value", "gross_value", "quantity", "unit_price"],
     "quote": ["delivery_charge"],
 }
-
-
-def contract_tables() -> dict[str, set[str]]:
-    """Table -> columns, read from the contract's markdown tables.
-
-    Column names are the backticked lower-case words of a row; capitalised
-    words are values (`Customer`), and the lower-case values and option names
-    a row mentions are left out.
-    """
-    text = CONTRACT.read_text(encoding="utf-8").split("## System options")[0]
-    tables: dict[str, set[str]] = {}
-    for line in text.splitlines():
-        match = re.match(r"\| `(\w+)` \| (.+) \|$", line)
-        if not match:
-            continue
-        table, spec = match.groups()
-        names = set(re.findall(r"`([a-z][a-z_0-9]*)`", spec)) - VALUES - set(REGISTRY)
-        if "`address_line1`..`address_line5`" in spec:
-            names |= {f"address_line{i}" for i in range(1, 6)}
-        tables[table] = names | {"id"}
-    return tables
 
 
 @pytest.fixture(scope="module")
