@@ -28,7 +28,8 @@ __all__ = [
     "quote_url",
 ]
 
-#: Xero's limits on the fields we send (longer text is refused, not cut)
+#: Xero's limits on the fields we send: a name, code or reference over its limit is
+#: refused for correction; item names and descriptions are cut to fit
 _NAME_MAX = 255
 _ITEM_NAME_MAX = 50
 _ITEM_CODE_MAX = 30
