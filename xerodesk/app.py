@@ -26,6 +26,7 @@ from xerodesk.engine.lock import RunnerLock, runner_identity
 from xerodesk.engine.passes import PassReport, PassRequest, PassRunner, current_plan
 from xerodesk.engine.push import PushReport, push_pending
 from xerodesk.engine.pushing import OutboxPusher
+from xerodesk.engine.schedule import PassSchedule, planned_now
 from xerodesk.engine.service import ServiceStats, SyncService
 from xerodesk.errors import ConfigurationError
 from xerodesk.logsetup import configure_logging, register_secret
@@ -34,6 +35,7 @@ from xerodesk.store import migrate
 from xerodesk.store.database import display_url, open_engine
 from xerodesk.store.options import Options, seed_defaults
 from xerodesk.store.queries import StatusSnapshot, status_snapshot
+from xerodesk.store.types import utcnow
 from xerodesk.xero.connect import open_client
 
 log = logging.getLogger(__name__)
@@ -222,10 +224,12 @@ class StatusReport:
 
     snapshot: StatusSnapshot
     plan: CallPlan
+    schedule: PassSchedule
 
     def to_json(self) -> dict[str, Any]:
         data = self.snapshot.to_json()
         data["calls_today"] = self.plan.to_json()
+        data["schedule"] = self.schedule.to_json()
         return data
 
 
@@ -234,7 +238,11 @@ def read_status(url: str) -> StatusReport:
     engine = open_database(url)
     try:
         with engine.connect() as connection:
-            return StatusReport(status_snapshot(connection), current_plan(connection))
+            return StatusReport(
+                status_snapshot(connection),
+                current_plan(connection),
+                planned_now(connection, utcnow()),
+            )
     finally:
         engine.dispose()
 

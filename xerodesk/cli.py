@@ -222,6 +222,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(cli_text.status_text(status.snapshot.to_json()))
     print(cli_text.calls_text(status.plan))
+    print(cli_text.schedule_text(status.schedule))
     return EXIT_OK
 
 

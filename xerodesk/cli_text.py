@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from xerodesk.engine.budget import CallPlan
     from xerodesk.engine.dryrun import DryRunReport
     from xerodesk.engine.passes import PassReport
+    from xerodesk.engine.schedule import PassSchedule
     from xerodesk.engine.sweep import SweepResult
     from xerodesk.store.audit import AuditRecord
 
@@ -45,6 +46,16 @@ def calls_text(plan: CallPlan) -> str:
         note = "" if step.fits else "  (not today: resumes on the next day's calls)"
         lines.append(f"  {step.name:<18} {step.kind:<12} {step.calls:>6}{note}")
     return "\n".join(lines)
+
+
+def schedule_text(schedule: PassSchedule) -> str:
+    minutes = schedule.interval.total_seconds() / 60
+    return (
+        f"Next scheduled pass: {schedule.due_at:%Y-%m-%d %H:%M} UTC ({schedule.reason}); "
+        f"a pass every {minutes:.0f} min at about {schedule.pass_cost} calls is "
+        f"{schedule.forecast_calls} calls a day, with {schedule.reserve} kept for sending "
+        "orders and customers"
+    )
 
 
 def history_text(entries: Sequence[AuditRecord]) -> str:

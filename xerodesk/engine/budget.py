@@ -104,6 +104,12 @@ def day_usage(connection: Connection, daily_budget: int, now: datetime | None = 
     return DayUsage(now, daily_budget, used, xero, seen_at, max(0, left), tuple(runs))
 
 
+def push_reserve(daily_budget: int) -> int:
+    """Calls kept for pushes each day: a tenth of the budget, at least 50 (100 on
+    Starter, 500 on the standard 5,000), so a day of confirmed orders always fits."""
+    return min(daily_budget, max(50, daily_budget // 10))
+
+
 _primed: weakref.WeakSet[XeroClient] = weakref.WeakSet()
 
 
@@ -113,6 +119,7 @@ def prime_client(client: XeroClient, usage: DayUsage) -> None:
         return
     _primed.add(client)
     budget = client.budget
+    budget.reserve = push_reserve(budget.daily_limit)
     for calls, at in usage.runs:
         budget.count_earlier(calls, (usage.as_of - at).total_seconds())
     extra = budget.local_remaining() - usage.calls_left
@@ -268,9 +275,10 @@ def plan_pass(
     steps.sort(key=lambda step: PRIORITY.index(step.group))
     fitted: list[PlannedStep] = []
     spent = 0
+    reserve = push_reserve(usage.daily_budget)  # pulls leave it to pushes
     for step in steps:
         spent += step.calls
-        fits = spent <= usage.calls_left
+        fits = spent <= usage.calls_left - (0 if step.group == PUSH else reserve)
         fitted.append(
             PlannedStep(step.name, step.group, step.kind, step.calls, step.backfill, fits)
         )

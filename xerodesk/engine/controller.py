@@ -18,7 +18,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, Engine
@@ -41,6 +41,7 @@ from xerodesk.engine.control_types import (
 )
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.review import perform
+from xerodesk.engine.schedule import next_pass
 from xerodesk.errors import AuthenticationError, ConfigurationError
 from xerodesk.store.database import display_url
 from xerodesk.store.options import OPTIONS, Options, OptionSpec, set_option
@@ -274,7 +275,8 @@ class SyncController:
         }
 
     async def _scheduler(self) -> None:
-        """A pass now, then one every ``sync_interval_minutes`` after the last one ended."""
+        """A pass now, then each as the day's calls allow (``engine.schedule``), never
+        sooner than ``sync_interval_minutes`` after the last one ended."""
         due = utcnow()
         while True:
             self.next_sync_at = due
@@ -287,9 +289,9 @@ class SyncController:
                 self._start({"full": False, "only": [k.value for k in PULL_ORDER]}, "schedule")
             if self._pass_done is not None and not self._pass_done.done():
                 await asyncio.wait([self._pass_done])
-            minutes = (await self._worker().read(Options.load)).sync_interval_minutes
             last = self.last_pass.finished_at if self.last_pass else utcnow()
-            due = last + timedelta(minutes=minutes)
+            schedule = await self._worker().read(next_pass, last, utcnow())
+            due = schedule.due_at
 
     # -- messages from the runner ---------------------------------------------
 

@@ -1,8 +1,9 @@
 """The long-running sync: scheduled passes, immediate pushes, one runner per database.
 
 ``SyncService.run(stop)`` takes the database's runner lease, then loops: a
-pass every ``sync_interval_minutes`` (read afresh each time, so a changed
-option applies at once), pushes as soon as the CRM has something to send,
+pass as often as the day's Xero calls allow and never more often than
+``sync_interval_minutes`` (``engine.schedule``, planned afresh after each
+pass, so a changed option applies), pushes as soon as the CRM has something to send,
 and a heartbeat on the lease. Setting ``stop`` cancels the work in hand at
 its next page boundary (the page being written is finished, never cut), then
 releases the lease.
@@ -22,8 +23,10 @@ from xerodesk.domain.sync import ProgressSink
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.lock import RunnerBusyError, RunnerLock
 from xerodesk.engine.passes import PassReport, PassRequest, PassRunner
+from xerodesk.engine.schedule import PassSchedule, next_pass
 from xerodesk.errors import DailyLimitReachedError, UnreachableError, XerodeskError
 from xerodesk.store.options import Options
+from xerodesk.store.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,7 @@ class SyncService:
         self.progress = progress
         self.on_report = on_report
         self.stats = ServiceStats()
+        self.schedule: PassSchedule | None = None
 
     async def run(self, stop: asyncio.Event) -> ServiceStats:
         if not await self._take_lock(stop):
@@ -131,6 +135,7 @@ class SyncService:
             stopper.cancel()
 
     async def _scheduled_pass(self) -> float:
+        """One pass (with the pushes around it); the seconds until the next, as planned."""
         options = await self.db.read(Options.load)
         interval = options.sync_interval_minutes * 60.0
         try:
@@ -154,7 +159,19 @@ class SyncService:
             self.stats.failures += 1
             log.error("sync pass failed: %s", error)
             return self.settings.retry_after_failure.total_seconds()
-        return interval
+        return await self._next_pass_in()
+
+    async def _next_pass_in(self) -> float:
+        now = utcnow()
+        self.schedule = await self.db.read(next_pass, now, now)
+        log.info(
+            "next pass at %s (%s; about %d calls a pass, %d left today)",
+            f"{self.schedule.due_at:%H:%M:%S}",
+            self.schedule.reason,
+            self.schedule.pass_cost,
+            self.schedule.calls_left,
+        )
+        return max(0.0, (self.schedule.due_at - now).total_seconds())
 
     def _count(self, report: PassReport) -> None:
         self.stats.passes += 1

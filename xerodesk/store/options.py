@@ -134,8 +134,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "5",
         "Minutes between syncs",
         "Sync",
-        "How long to wait between scheduled passes. New customers and confirmed orders are "
-        "sent at once whatever this says.",
+        "The shortest time between scheduled passes: they come further apart when the "
+        "day's Xero calls would not last at this pace. New customers and confirmed orders "
+        "are sent at once whatever this says.",
         minimum=1,
         maximum=1440,
     ),

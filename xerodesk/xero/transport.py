@@ -180,13 +180,15 @@ class Transport:
 
     def _spend_budget(self) -> None:
         """Count the call against the user's daily budget, or stop if it is spent."""
-        if self.budget.local_remaining() <= 0:
+        held = self.budget.held_back()
+        if self.budget.local_remaining() <= held:
             reset = self.budget.resets_at()
             when = f" It frees up from {reset:%Y-%m-%d %H:%M} UTC." if reset else ""
             wait = (reset - self.pacer.clock.now()).total_seconds() if reset else None
+            kept = f", less the {held} kept for sending orders and customers," if held else ""
             raise DailyLimitReachedError(
-                f"The daily budget of {self.budget.daily_limit} Xero calls set in the options "
-                f"is used up.{when} The next sync resumes where this one stopped.",
+                f"The daily budget of {self.budget.daily_limit} Xero calls set in the options"
+                f"{kept} is used up.{when} The next sync resumes where this one stopped.",
                 retry_after=wait,
             )
         self.budget.record_call()

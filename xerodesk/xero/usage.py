@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter, deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -27,6 +30,7 @@ __all__ = [
     "Outcome",
     "UsageSnapshot",
     "pages_needed",
+    "spending_reserve",
 ]
 
 DAILY_LIMIT_CORE = 5000
@@ -70,11 +74,26 @@ def pages_needed(records: int, page_size: int = 1000) -> int:
     return max(1, math.ceil(records / page_size))
 
 
+_SPENDING_RESERVE: ContextVar[bool] = ContextVar("xerodesk_spending_reserve", default=False)
+
+
+@contextmanager
+def spending_reserve() -> Iterator[None]:
+    """Calls made inside (pushes) may take the calls the budget keeps back."""
+    token = _SPENDING_RESERVE.set(True)
+    try:
+        yield
+    finally:
+        _SPENDING_RESERVE.reset(token)
+
+
 class DailyBudget:
     """The calls a day the user allows (Xero's tier: 5,000, or 1,000 on Starter).
 
     Counts this process's calls over the last 24 hours and, when Xero has said
     how many are left today, trusts that too: what remains is the smaller.
+    ``reserve`` calls are kept back for pushes: only calls made inside
+    ``spending_reserve()`` may take them.
     """
 
     def __init__(self, clock: Clock, daily_limit: int = DAILY_LIMIT_CORE) -> None:
@@ -82,8 +101,13 @@ class DailyBudget:
             raise ValueError("the daily budget must be positive")
         self.clock = clock
         self.daily_limit = daily_limit
+        self.reserve = 0
         self._calls: deque[float] = deque()
         self._pacer: Pacer | None = None
+
+    def held_back(self) -> int:
+        """The calls this call may not take: the reserve, unless it is a push's."""
+        return 0 if _SPENDING_RESERVE.get() else self.reserve
 
     def attach(self, pacer: Pacer) -> None:
         """Read Xero's own day count from ``pacer`` from now on."""

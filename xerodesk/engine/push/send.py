@@ -50,6 +50,7 @@ from xerodesk.mapping.push import InvoiceSettings
 from xerodesk.store.options import Options
 from xerodesk.store.types import utcnow
 from xerodesk.xero.client import XeroClient
+from xerodesk.xero.usage import spending_reserve
 
 __all__ = ["OnSent", "invoice_settings", "push_pending"]
 
@@ -252,9 +253,10 @@ async def push_pending(
         progress or ignore_progress,
     )
     try:
-        pusher.report.detected = await db.write(detect_pushes, moment)
-        await pusher.run()
-        values = await send_requested(client, db, run_id)
+        with spending_reserve():  # pushes may take the calls the day keeps for them
+            pusher.report.detected = await db.write(detect_pushes, moment)
+            await pusher.run()
+            values = await send_requested(client, db, run_id)
         pusher.report.values_sent, pusher.report.values_refused = values.sent, values.refused
     finally:
         pusher.report.calls = client.usage().calls - calls_before
