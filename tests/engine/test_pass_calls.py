@@ -1,10 +1,11 @@
 """What a routine pass costs in Xero calls, and what it still catches.
 
 A pass with nothing changed makes one call per pulled entity (seven): items
-come whole in one unpaged call that also carries the stock of tracked items
-and, by their absence, the items deleted in Xero; the organisation is read
-for its base currency only when the CRM has none yet, on a full resync and
-daily. Counted by the sandbox itself, on SQLite, PostgreSQL and MariaDB.
+come in one unpaged call, those changed since the last pass; the stock of
+tracked items is read again where documents moved it and hourly; items
+deleted in Xero are found by the sweep in the whole list; the organisation is
+read for its base currency only when the CRM has none yet, on a full resync
+and daily. Counted by the sandbox itself, on SQLite, PostgreSQL and MariaDB.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, select, update
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Router
 from starlette.types import Receive, Scope, Send
@@ -29,9 +30,11 @@ from xerodesk.domain.sync import PULL_ORDER, EntityKind
 from xerodesk.engine.passes import PassReport, current_plan
 from xerodesk.engine.review import perform
 from xerodesk.sandbox.app import default_api_routes
+from xerodesk.store.models import SalesOrderHeader
 from xerodesk.store.state import load_cursor, save_cursor
+from xerodesk.store.types import utcnow
 from xerodesk.store.views import review_item
-from xerodesk.store.xd_models import AuditEntry, ReviewItem
+from xerodesk.store.xd_models import AuditEntry, ReviewItem, SyncRun
 
 CRM_TABLES = (
     "company",
@@ -114,7 +117,21 @@ def test_a_pass_with_nothing_changed_makes_one_call_per_entity_and_writes_nothin
     assert (report.counts.created, report.counts.updated) == (0, 0)
 
 
-def test_stock_moved_without_a_new_updated_date_reaches_the_crm_next_pass(
+def stock_of(engine: Engine, code: str) -> Decimal:
+    (product,) = [r for r in table_rows(engine, "product") if r["product_item_id"] == code]
+    (stock,) = [r for r in table_rows(engine, "stock_level") if r["product_id"] == product["id"]]
+    assert stock["free_stock"] == stock["physical_stock"]
+    return Decimal(stock["free_stock"])
+
+
+def hours_since_stock_check(engine: Engine, hours: int) -> None:
+    with engine.begin() as connection:
+        last = load_cursor(connection, "items").last_refresh_at
+        assert last is not None  # the first pass read every item
+        save_cursor(connection, "items", last_refresh_at=last - timedelta(hours=hours))
+
+
+def test_stock_moved_without_a_new_updated_date_reaches_the_crm_with_the_hourly_check(
     documents: RunningSandbox, db_engine: Engine
 ) -> None:
     run(documents, db_engine)
@@ -123,26 +140,63 @@ def test_stock_moved_without_a_new_updated_date_reaches_the_crm_next_pass(
     documents.control("POST", f"/items/{orgs.TRACKED}/quantity", moved)
     assert xero_item(documents, orgs.TRACKED)["UpdatedDateUTC"] == stamp  # not bumped
     documents.control("POST", "/counters/reset")
-    report = run(documents, db_engine)
-    (product,) = [r for r in table_rows(db_engine, "product") if r["product_item_id"] == "WIDGET-1"]
-    (stock,) = [r for r in table_rows(db_engine, "stock_level") if r["product_id"] == product["id"]]
-    assert stock["free_stock"] == stock["physical_stock"] == Decimal("17")
-    assert report.entities["items"].counts.updated == 1  # that item only
+    run(documents, db_engine)
+    assert stock_of(db_engine, "WIDGET-1") != Decimal("17")  # unseen by the changes
     assert calls(documents)["GET /Items"] == 1 and sum(calls(documents).values()) == 7
+    hours_since_stock_check(db_engine, 1)
+    with db_engine.connect() as connection:
+        assert planned(connection)["items"] == 2  # the estimate knows the check is due
+    documents.control("POST", "/counters/reset")
+    report = run(documents, db_engine)
+    assert stock_of(db_engine, "WIDGET-1") == Decimal("17")
+    assert report.entities["items"].counts.updated == 1  # that item only
+    assert calls(documents)["GET /Items"] == 2 and sum(calls(documents).values()) == 8
+    documents.control("POST", "/counters/reset")
+    run(documents, db_engine)  # checked: not again within the hour
+    assert calls(documents)["GET /Items"] == 1
 
 
-def test_an_item_deleted_in_xero_is_caught_by_the_next_routine_pass(
+def test_a_sale_of_a_tracked_item_moves_its_stock_in_the_same_pass(
+    documents: RunningSandbox, db_engine: Engine
+) -> None:
+    run(documents, db_engine)
+    before = stock_of(db_engine, "WIDGET-1")
+    invoice = {
+        "Type": "ACCREC",
+        "Contact": {"ContactID": orgs.ACME},
+        "Status": "AUTHORISED",
+        "Date": "2026-01-05",
+        "DueDate": "2026-02-05",
+        "LineItems": [
+            {"ItemCode": "WIDGET-1", "Description": "Widget", "Quantity": 2, "UnitAmount": 10}
+        ],
+    }
+    reply = documents.api("PUT", "/Invoices", json={"Invoices": [invoice]})
+    assert reply.status_code == 200, reply.text
+    documents.control("POST", "/counters/reset")
+    run(documents, db_engine)
+    # read after the invoice, by its code: the sale shows at once
+    assert stock_of(db_engine, "WIDGET-1") == before - 2
+    assert calls(documents)["GET /Items"] == 2
+
+
+def test_an_item_deleted_in_xero_is_caught_by_the_sweep(
     documents: RunningSandbox, db_engine: Engine
 ) -> None:
     run(documents, db_engine)
     documents.control("DELETE", f"/items/{orgs.UNTRACKED}")
+    run(documents, db_engine)
+    products = {r["xero_item_id"]: r for r in table_rows(db_engine, "product")}
+    assert products[orgs.UNTRACKED]["obsolete"] is not True  # not among the changes
+    with db_engine.begin() as connection:
+        save_cursor(connection, "items", last_reconcile_at=utcnow() - timedelta(days=2))
     documents.control("POST", "/counters/reset")
     report = run(documents, db_engine)
-    assert report.sweep is None  # not the scheduled sweep: the pass's own list
+    assert report.sweep is not None  # the whole list, read by the items step, reused
     products = {r["xero_item_id"]: r for r in table_rows(db_engine, "product")}
     assert products[orgs.UNTRACKED]["obsolete"] is True
     assert products[orgs.TRACKED]["obsolete"] is not True
-    assert sum(calls(documents).values()) == 7
+    assert calls(documents)["GET /Items"] == 1
 
 
 def many_items_org(count: int) -> dict[str, Any]:
@@ -167,14 +221,15 @@ def test_a_list_lacking_most_items_marks_none_until_the_user_confirms(
         master = (EntityKind.CONTACTS, EntityKind.ITEMS)
         run(sandbox, db_engine, only=master)
         # Xero answers with no items at all: reported, nothing concluded.
+        # (Deletions are looked for in whole lists: a full resync reads them.)
         sandbox.control("POST", "/load", {**org, "Items": []})
-        run(sandbox, db_engine, only=master)
+        run(sandbox, db_engine, only=master, full=True)
         assert obsolete(db_engine) == 0
         titles = [t for _, t in open_reviews(db_engine, "sanity_guard")]
         assert titles == ["Xero returned no items, though 10 were synced before"]
         # Seven of ten gone at once: reported, none marked.
         sandbox.control("POST", "/load", {**org, "Items": org["Items"][:3]})
-        run(sandbox, db_engine, only=master)
+        run(sandbox, db_engine, only=master, full=True)
         assert obsolete(db_engine) == 0
         ((item_id, title),) = [
             r for r in open_reviews(db_engine, "sanity_guard") if "vanished" in r[1]
@@ -185,7 +240,7 @@ def test_a_list_lacking_most_items_marks_none_until_the_user_confirms(
             row = review_item(connection, item_id)
             assert row is not None
             assert perform(connection, row, "dismiss") == "dismissed"
-        run(sandbox, db_engine, only=master)
+        run(sandbox, db_engine, only=master, full=True)
         assert obsolete(db_engine) == 7
         assert not [r for r in open_reviews(db_engine, "sanity_guard") if "vanished" in r[1]]
     finally:
@@ -279,3 +334,36 @@ def test_an_item_xero_sends_broken_is_reviewed_once_not_on_every_pass(db_engine:
         assert orgs.TRACKED in products and broken["ItemID"] not in products
     finally:
         sandbox.close()
+
+
+def test_a_balance_that_turned_overdue_with_the_calendar_is_re_read_by_id(
+    documents: RunningSandbox, db_engine: Engine
+) -> None:
+    run(documents, db_engine)
+    with db_engine.connect() as connection:
+        header = SalesOrderHeader
+        due = connection.execute(
+            select(header.xero_contact_id, header.due_date)
+            .where(header.xero_status == "AUTHORISED", header.amount_due > 0)
+            .where(header.due_date.is_not(None))
+            .order_by(header.due_date)
+        ).first()
+    assert due is not None
+    contact_id, due_date = due
+    # the last pass ran the day before that invoice fell due
+    with db_engine.begin() as connection:
+        day_before = datetime.combine(due_date, time(9), UTC) - timedelta(days=1)
+        connection.execute(update(SyncRun).values(started_at=day_before))
+    overdue = {"AccountsReceivable": {"Outstanding": 321.0, "Overdue": 321.0}}
+    documents.control("POST", f"/contacts/{contact_id}/balances", overdue)  # no bump
+    documents.control("POST", f"/contacts/{orgs.SUPPLIER}/balances", overdue)
+    documents.control("POST", "/counters/reset")
+    run(documents, db_engine)
+    ledger = {r["sales_ledger_id"]: r for r in table_rows(db_engine, "sales_ledger")}
+    assert ledger[contact_id]["balance_overdue"] == Decimal("321.00")
+    # one call by id for the contacts whose invoices fell due, beside the pass's seven
+    assert calls(documents)["GET /Contacts"] == 2
+    assert sum(calls(documents).values()) == 8
+    documents.control("POST", "/counters/reset")
+    run(documents, db_engine)  # the same day again: nothing fell due since
+    assert calls(documents)["GET /Contacts"] == 1

@@ -132,25 +132,27 @@ def test_deleted_items_become_obsolete(master: RunningSandbox, db_engine: Engine
     master.control("DELETE", f"/items/{orgs.TRACKED}")
     master.control("DELETE", f"/items/{orgs.UNTRACKED}")
     master.control("POST", "/counters/reset")
-    report = run(master, db_engine)
+    run(master, db_engine)
     products = {r["product_item_id"]: r for r in table_rows(db_engine, "product")}
-    # every item is listed on every pass, so both deletions show at once
-    assert products["WIDGET-1"]["obsolete"] is True
-    assert products["SERVICE-1"]["obsolete"] is True
-    assert report.entities["items"].counts.updated == 2  # type: ignore[attr-defined]
+    # a routine pass reads the items changed: a deleted item is not among them
+    assert products["WIDGET-1"]["obsolete"] is not True
     assert calls_by_endpoint(master) == {"GET /Contacts": 1, "GET /Items": 1}
-    # the scheduled sweep, reusing the pass's list, finds nothing more
+    # the scheduled sweep: the items step reads the whole list, the sweep reuses it
     with db_engine.begin() as connection:
         save_cursor(connection, "items", last_reconcile_at=utcnow() - timedelta(days=2))
     master.control("POST", "/counters/reset")
     report = run(master, db_engine)
-    assert report.sweep is not None and report.sweep.items_deleted == 0  # type: ignore[attr-defined]
-    assert calls_by_endpoint(master)["GET /Items"] == 1
     products = {r["product_item_id"]: r for r in table_rows(db_engine, "product")}
+    assert products["WIDGET-1"]["obsolete"] is True
+    assert products["SERVICE-1"]["obsolete"] is True
+    assert report.sweep is not None and report.sweep.items_deleted == 2  # type: ignore[attr-defined]
+    assert calls_by_endpoint(master)["GET /Items"] == 1
     assert len(products) == 3  # never deleted
 
 
-def test_balances_refresh_on_schedule(master: RunningSandbox, db_engine: Engine) -> None:
+def test_balances_and_flags_unseen_by_modified_since_arrive_with_the_daily_refresh(
+    master: RunningSandbox, db_engine: Engine
+) -> None:
     run(master, db_engine)
     master.control(
         "POST",
@@ -161,11 +163,22 @@ def test_balances_refresh_on_schedule(master: RunningSandbox, db_engine: Engine)
     run(master, db_engine)
     ledger = {r["sales_ledger_id"]: r for r in table_rows(db_engine, "sales_ledger")}
     assert ledger[orgs.ACME]["balance_outstanding"] == Decimal("1234.56")  # not bumped: unseen
-    with db_engine.begin() as connection:
+    with db_engine.begin() as connection:  # two hours on: still not due
         cursor = load_cursor(connection, "contacts")
         assert cursor.last_refresh_at is not None
         save_cursor(
             connection, "contacts", last_refresh_at=cursor.last_refresh_at - timedelta(hours=2)
+        )
+    master.control("POST", "/counters/reset")
+    run(master, db_engine)
+    assert calls_by_endpoint(master)["GET /Contacts"] == 1
+    ledger = {r["sales_ledger_id"]: r for r in table_rows(db_engine, "sales_ledger")}
+    assert ledger[orgs.ACME]["balance_outstanding"] == Decimal("1234.56")
+    with db_engine.begin() as connection:  # a day on: the whole re-read
+        cursor = load_cursor(connection, "contacts")
+        assert cursor.last_refresh_at is not None
+        save_cursor(
+            connection, "contacts", last_refresh_at=cursor.last_refresh_at - timedelta(hours=24)
         )
     run(master, db_engine)
     ledger = {r["sales_ledger_id"]: r for r in table_rows(db_engine, "sales_ledger")}

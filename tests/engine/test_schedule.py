@@ -11,12 +11,18 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, func, insert, select
 
 from tests.engine.push_support import crm_customer, one, push_sandbox_module, xero_records
 from tests.support.sandbox import RunningSandbox
 from tests.support.sync import CLIENT_ENV
-from xerodesk.engine.budget import DayUsage, prepare_client, push_reserve
+from xerodesk.engine.budget import (
+    DayUsage,
+    day_usage,
+    prepare_client,
+    push_reserve,
+    record_push_run,
+)
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.push import push_pending
 from xerodesk.engine.schedule import (
@@ -27,10 +33,11 @@ from xerodesk.engine.schedule import (
     measured_pass_cost,
     next_pass,
     plan_next_pass,
+    planned_now,
 )
 from xerodesk.errors import DailyLimitReachedError
 from xerodesk.store.options import set_option
-from xerodesk.store.xd_models import SyncRun
+from xerodesk.store.xd_models import SyncRun, SyncRunEntity
 from xerodesk.xero.connect import open_client
 
 __all__ = ["push_sandbox_module"]
@@ -96,6 +103,15 @@ def test_a_pass_is_never_planned_more_often_than_the_minimum() -> None:
     assert schedule.interval == timedelta(minutes=30)
 
 
+def test_pushes_above_the_reserve_slow_the_passes_down() -> None:
+    busy = DayUsage(NOW, 1000, 300, None, None, 700, (), push_calls=300)
+    schedule = plan_next_pass(busy, 7, FIVE_MINUTES, NOW)
+    # 1,000 less the 300 pushes took: one pass of 7 every 86400 * 7 / 700 = 864 s
+    assert schedule.interval == timedelta(seconds=864)
+    quiet = DayUsage(NOW, 1000, 60, None, None, 940, (), push_calls=60)
+    assert plan_next_pass(quiet, 7, FIVE_MINUTES, NOW).interval == timedelta(seconds=672)
+
+
 # -- from the run log, on every database -------------------------------------------
 
 
@@ -136,6 +152,33 @@ def test_a_restarted_process_plans_from_the_days_run_log(db_engine: Engine) -> N
     assert schedule.reason == WAITING
     assert abs(schedule.due_at - (now + timedelta(hours=3))) < timedelta(seconds=5)
     assert schedule.to_json()["push_reserve"] == 100
+
+
+def test_pushes_between_passes_are_in_the_run_log_and_not_a_pass(db_engine: Engine) -> None:
+    _run(db_engine, 7, timedelta(minutes=10))
+    _run(db_engine, 3, timedelta(minutes=2), trigger="manual")
+    _run(db_engine, 5, timedelta(hours=2), trigger="push")
+    pass_end = datetime.now(UTC) - timedelta(minutes=2)
+    with db_engine.begin() as connection:
+        record_push_run(connection, 4, datetime.now(UTC) - timedelta(minutes=1), 800)
+        record_push_run(connection, 0, datetime.now(UTC), None)  # nothing sent: no run
+        connection.execute(
+            insert(SyncRunEntity).values(
+                run_id=connection.scalar(
+                    select(func.max(SyncRun.id)).where(SyncRun.calls_used == 3)
+                ),
+                entity="push",
+                calls=2,
+            )
+        )
+    now = datetime.now(UTC)
+    with db_engine.connect() as connection:
+        day = day_usage(connection, 1000, now)
+        assert (day.used, day.push_calls) == (19, 5 + 4 + 2)
+        assert day.xero_remaining == 800  # Xero's word, from the push's answer
+        schedule = planned_now(connection, now)
+    # planned after the last pass, not after the push a minute ago
+    assert abs(schedule.due_at - (pass_end + schedule.interval)) < timedelta(seconds=5)
 
 
 def test_a_push_goes_out_on_a_spent_pull_budget(

@@ -30,25 +30,27 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from xerodesk.domain.sync import EntityKind
 from xerodesk.engine.cursors import ResumeState, plan_walk
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.push.model import PushState
 from xerodesk.engine.steps.currencies import organisation_due
+from xerodesk.engine.stock import stock_check_due
 from xerodesk.engine.sweep import estimate_sweep_calls
 from xerodesk.store.options import Options
 from xerodesk.store.state import add_run_counts, load_cursor
 from xerodesk.store.types import utcnow
-from xerodesk.store.xd_models import OutboxItem, RecordLink, SyncRun
+from xerodesk.store.xd_models import OutboxItem, RecordLink, SyncRun, SyncRunEntity
 from xerodesk.xero.client import XeroClient
 from xerodesk.xero.endpoints import MAX_PAGE_SIZE
 from xerodesk.xero.usage import pages_needed
 
 DAY = timedelta(hours=24)
-#: how often contacts are re-read whole (as the pass does)
-CONTACT_REFRESH = timedelta(hours=1)
+#: how often contacts are re-read whole, for what neither the balances re-read
+#: after documents nor the falling-due re-read sees (see ``engine.passes``)
+CONTACT_REFRESH = timedelta(hours=24)
 
 PUSH, REFERENCE, MASTER, SWEEP, DOCUMENTS = "push", "reference", "master", "sweep", "documents"
 GROUPS = {
@@ -76,32 +78,70 @@ class DayUsage:
     calls_left: int
     #: (calls, when) of the runs of the last 24 hours, for ``prime_client``
     runs: tuple[tuple[int, datetime], ...] = ()
+    #: of ``used``, the calls pushes made (their own runs and within passes)
+    push_calls: int = 0
 
 
 def day_usage(connection: Connection, daily_budget: int, now: datetime | None = None) -> DayUsage:
     """What today's calls stand at, from the run log."""
     now = now or utcnow()
     rows = connection.execute(
-        select(SyncRun.calls_used, SyncRun.started_at, SyncRun.finished_at, SyncRun.day_remaining)
+        select(
+            SyncRun.calls_used,
+            SyncRun.started_at,
+            SyncRun.finished_at,
+            SyncRun.day_remaining,
+            SyncRun.trigger,
+        )
         .where(SyncRun.started_at > now - DAY)
         .order_by(SyncRun.id)
     ).all()
-    used = 0
+    used = pushes = 0
     xero: int | None = None
     seen_at: datetime | None = None
     runs: list[tuple[int, datetime]] = []
-    for calls, started, finished, remaining in rows:
+    for calls, started, finished, remaining, trigger in rows:
         calls = int(calls or 0)
         used += calls
+        pushes += calls if trigger == PUSH else 0
         runs.append((calls, finished or started))
         if xero is not None:
             xero -= calls
         if remaining is not None:
             xero, seen_at = int(remaining), finished or started
+    pushes += _push_calls_in_passes(connection, now)
     left = daily_budget - used
     if xero is not None:
         left = min(left, xero)
-    return DayUsage(now, daily_budget, used, xero, seen_at, max(0, left), tuple(runs))
+    return DayUsage(now, daily_budget, used, xero, seen_at, max(0, left), tuple(runs), pushes)
+
+
+def _push_calls_in_passes(connection: Connection, now: datetime) -> int:
+    """The calls of the pushes sent around passes in the last 24 hours."""
+    query = (
+        select(func.coalesce(func.sum(SyncRunEntity.calls), 0))
+        .join(SyncRun, SyncRun.id == SyncRunEntity.run_id)
+        .where(SyncRunEntity.entity == PUSH, SyncRun.started_at > now - DAY)
+    )
+    return int(connection.scalar(query) or 0)
+
+
+def record_push_run(
+    connection: Connection, calls: int, started_at: datetime, remaining: int | None
+) -> None:
+    """Log the calls of pushes sent between passes as a run of their own (trigger
+    ``push``), so that the day's count and the planner see them after a restart."""
+    if calls > 0:
+        connection.execute(
+            insert(SyncRun).values(
+                trigger=PUSH,
+                started_at=started_at,
+                finished_at=utcnow(),
+                outcome="ok",
+                calls_used=calls,
+                day_remaining=remaining,
+            )
+        )
 
 
 def push_reserve(daily_budget: int) -> int:
@@ -224,9 +264,13 @@ def _walk_estimate(
     connection: Connection, entity: EntityKind, full: bool, now: datetime
 ) -> tuple[str, int]:
     """(kind, calls) of one entity's walk, from its cursor and the records known."""
-    if entity is EntityKind.ITEMS:
-        return "whole list", 1  # not paged: every item in one call, each pass
     cursor = load_cursor(connection, entity.value)
+    if entity is EntityKind.ITEMS:
+        # not paged: the whole list or the changes in one call, and hourly
+        # every tracked item's stock (``engine.stock``)
+        if full or cursor.modified_since is None:
+            return "whole list", 1
+        return "changes", 1 + int(stock_check_due(connection, now))
     if entity is EntityKind.CONTACTS and (
         cursor.last_refresh_at is None or now - cursor.last_refresh_at >= CONTACT_REFRESH
     ):

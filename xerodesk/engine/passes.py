@@ -2,23 +2,29 @@
 
 The order is ``PULL_ORDER``: tax rates and currencies (with exchange rates),
 then contacts and items, then invoices, credit notes and purchase orders, so
-documents find the rows they link to. Around the walks, what modified-since
-cannot see, on a schedule: a full re-read of contacts (balances and customer
-or supplier flags change in Xero without bumping UpdatedDateUTC), and, every
-``reconcile_interval_hours`` per entity (or on a full resync), the
-reconciliation sweep (``sweep``) for deletions, voids and merges. The sweep
-runs after the master data and before the documents, so that under a tight
-call budget it goes before a backfill. Items need no schedule: their step
-reads the whole (unpaged) list each pass, which carries the stock of tracked
-items and the items deleted in Xero, and the sweep reuses that list. The
-organisation (for its base currency, which Xero does not let change once set)
-is read when the CRM has no home currency yet, on a full resync and daily.
+documents find the rows they link to. Contacts and items are read as far as
+their changes need: those changed since the cursor (If-Modified-Since). What
+modified-since cannot see is read where it can have moved:
 
+- balances: after the invoices and credit notes, the contacts they touched
+  and those with an invoice that fell due since the last pass are re-read by
+  id (``balances``);
+- stock: the tracked items on the lines of those documents, and every
+  tracked item hourly for moves the sync does not read (``stock``);
+- what neither catches (a contact made a supplier by a bill, a payment on no
+  invoice): a whole re-read of contacts daily (``CONTACT_REFRESH``);
+- deletions, voids and merges: every ``reconcile_interval_hours`` per entity
+  (or on a full resync) the reconciliation sweep (``sweep``), which reuses the
+  whole list of items the items step reads when the sweep is due. The sweep
+  runs after the master data and before the documents, so that under a tight
+  call budget it goes before a backfill.
+
+The organisation (for its base currency, which Xero does not let change once
+set) is read when the CRM has no home currency yet, on a full resync and daily.
 After the contacts and items, links that documents of earlier passes could
-not fill yet (their contact or item was not in the CRM) are filled. After the
-invoices and credit notes, the balances of the contacts they touched are
-re-read by id. At the end, ``on_order``/``allocated`` are derived from the
-documents when the option says so.
+not fill yet (their contact or item was not in the CRM) are filled. At the
+end, ``on_order``/``allocated`` are derived from the documents when the
+option says so.
 """
 
 from __future__ import annotations
@@ -33,8 +39,9 @@ from sqlalchemy import Connection, func, select
 
 from xerodesk.domain.sync import PULL_ORDER, Counts, EntityKind, Phase, ProgressEvent, ProgressSink
 from xerodesk.engine.backfill import fill_missing_links
-from xerodesk.engine.balances import refresh_balances
+from xerodesk.engine.balances import falling_due, refresh_balances
 from xerodesk.engine.budget import (
+    CONTACT_REFRESH,
     CallPlan,
     DayUsage,
     day_usage,
@@ -59,7 +66,8 @@ from xerodesk.engine.steps.invoices import InvoicesStep
 from xerodesk.engine.steps.items import ItemsStep
 from xerodesk.engine.steps.purchase_orders import PurchaseOrdersStep
 from xerodesk.engine.steps.tax_rates import TaxRatesStep
-from xerodesk.engine.sweep import SWEPT, Sweep, SweepResult, record_sweep
+from xerodesk.engine.stock import STOCK_CURSOR, check_stock
+from xerodesk.engine.sweep import Sweep, SweepResult, never_synced, record_sweep, sweep_due
 from xerodesk.errors import DailyLimitReachedError, XerodeskError
 from xerodesk.store.options import Options
 from xerodesk.store.state import finish_run, load_cursor, save_cursor, start_run
@@ -68,9 +76,6 @@ from xerodesk.store.xd_models import ReviewItem
 from xerodesk.xero.client import XeroClient
 
 log = logging.getLogger(__name__)
-
-#: how often contacts are re-read whole, for balances and flags
-CONTACT_REFRESH = timedelta(hours=1)
 
 #: entities whose rows documents link to
 MASTER_DATA = (EntityKind.CONTACTS, EntityKind.ITEMS)
@@ -118,6 +123,10 @@ class PassState:
     report: PassReport
     #: ContactIDs of the sales documents this pass wrote
     touched_contacts: set[str] = field(default_factory=set)
+    #: item codes on the lines of the sales documents this pass wrote
+    moved_items: set[str] = field(default_factory=set)
+    #: this pass read every item (their stock is fresh)
+    items_read_whole: bool = False
     #: this pass read every contact (balances are fresh)
     contacts_read_whole: bool = False
     #: the entities whose reconciliation sweep is due in this pass
@@ -216,8 +225,11 @@ class PassRunner:
     async def _run_entities(self, state: PassState) -> None:
         handlers = self._handlers()
         only = state.request.only
-        state.sweep_due = await self.db.read(sweep_due, state.request, state.options, utcnow())
-        state.first_reads = await self.db.read(never_synced, state.request)
+        request = state.request
+        state.sweep_due = await self.db.read(
+            sweep_due, request.only, request.full, state.options, utcnow()
+        )
+        state.first_reads = await self.db.read(never_synced, request.only)
         for entity in only:
             handler = handlers.get(entity)
             if handler is None:
@@ -231,6 +243,8 @@ class PassRunner:
                 log.debug("filled %d links to new contacts and items", filled)
             if entity is _last_of(SALES_DOCUMENTS, only):
                 await self._refresh_balances(state)
+        if EntityKind.ITEMS in only:
+            await self._refresh_stock(state)
         if not state.swept:
             await self._sweep(state)
 
@@ -329,9 +343,13 @@ class PassRunner:
 
         When the sweep is due for items, it marks the deletions from this list.
         """
-        step = ItemsStep(mark_gone=EntityKind.ITEMS not in state.sweep_due)
+        sweeping = EntityKind.ITEMS in state.sweep_due
+        step = ItemsStep(mark_gone=not sweeping, whole=sweeping)
         result = await self._pull(step, state)
         state.listed_items = step.listed
+        if step.listed is not None:
+            state.items_read_whole = True
+            await self.db.write(save_cursor, STOCK_CURSOR, last_refresh_at=utcnow())
         return result
 
     # -- documents ------------------------------------------------------------
@@ -340,25 +358,32 @@ class PassRunner:
         step = InvoicesStep()
         result = await self._pull(step, state)
         state.touched_contacts |= step.touched
+        state.moved_items |= step.moved_items
         return result
 
     async def _credit_notes(self, state: PassState) -> PullResult:
         step = CreditNotesStep()
         result = await self._pull(step, state)
         state.touched_contacts |= step.touched
+        state.moved_items |= step.moved_items
         return result
 
     async def _purchase_orders(self, state: PassState) -> PullResult:
         return await self._pull(PurchaseOrdersStep(), state)
 
     async def _refresh_balances(self, state: PassState) -> None:
-        """Balances of the contacts this pass's sales documents touched (see ``balances``)."""
-        if state.contacts_read_whole or not state.touched_contacts:
+        """Balances of the contacts this pass's sales documents touched and of those
+        whose invoices fell due since the last pass (see ``balances``)."""
+        if state.contacts_read_whole:
+            return
+        due = await self.db.read(falling_due, state.run_id, utcnow())
+        wanted = state.touched_contacts | due
+        if not wanted:
             return
         entity = EntityKind.CONTACTS
         self.progress(ProgressEvent(entity.value, Phase.REFRESHING, message="balances"))
         refreshed = await refresh_balances(
-            self.client, self.db, state.touched_contacts, state.options, state.run_id
+            self.client, self.db, wanted, state.options, state.run_id
         )
         result = state.report.entities.setdefault(entity.value, PullResult(entity))
         written = refreshed.counts.created + refreshed.counts.updated
@@ -367,12 +392,26 @@ class PassRunner:
         if written:
             await self.db.write(fill_missing_links)
 
+    async def _refresh_stock(self, state: PassState) -> None:
+        """Stock the pass's documents may have moved, and hourly all of it (see ``stock``)."""
+        moved = set() if state.items_read_whole else state.moved_items
+        entity = EntityKind.ITEMS
+        self.progress(ProgressEvent(entity.value, Phase.REFRESHING, message="stock"))
+        checked = await check_stock(
+            self.client, self.db, moved, state.options, utcnow(), state.run_id
+        )
+        if checked.calls:
+            result = state.report.entities.setdefault(entity.value, PullResult(entity))
+            written = checked.counts.created + checked.counts.updated
+            result.counts += Counts(updated=written, skipped=checked.counts.skipped)
+            result.calls += checked.calls
+
 
 def pass_plan(
     connection: Connection, request: PassRequest, options: Options, usage: DayUsage
 ) -> CallPlan:
     """What ``request`` would cost, step by step, against today's calls."""
-    due = sweep_due(connection, request, options, usage.as_of)
+    due = sweep_due(connection, request.only, request.full, options, usage.as_of)
     return plan_pass(connection, request.only, request.full, options, due, usage)
 
 
@@ -390,33 +429,3 @@ def _log_plan(plan: CallPlan) -> None:
         plan.calls_left,
         f"; not today: {', '.join(plan.deferred)}" if plan.deferred else "",
     )
-
-
-def _synced(connection: Connection, entity: EntityKind) -> bool:
-    cursor = load_cursor(connection, entity.value)
-    return cursor.modified_since is not None or cursor.last_reconcile_at is not None
-
-
-def never_synced(connection: Connection, request: PassRequest) -> tuple[EntityKind, ...]:
-    """The swept entities of ``request`` no pass has read yet."""
-    chosen = (entity for entity in SWEPT if entity in request.only)
-    return tuple(entity for entity in chosen if not _synced(connection, entity))
-
-
-def sweep_due(
-    connection: Connection, request: PassRequest, options: Options, now: datetime
-) -> tuple[EntityKind, ...]:
-    """The entities of ``request`` whose sweep is due (all of them on a full resync).
-
-    An entity never synced is not: its first walk reads everything as it is.
-    """
-    chosen = tuple(entity for entity in SWEPT if entity in request.only)
-    if request.full:
-        return chosen
-    interval = timedelta(hours=options.reconcile_interval_hours)
-    due: list[EntityKind] = []
-    for entity in chosen:
-        cursor = load_cursor(connection, entity.value)
-        if _synced(connection, entity) and _due(cursor.last_reconcile_at, interval, now):
-            due.append(entity)
-    return tuple(due)

@@ -19,6 +19,7 @@ import threading
 from datetime import timedelta
 
 from xerodesk.domain.sync import ProgressSink
+from xerodesk.engine.budget import record_push_run
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.push import PushReport, detect_pushes, push_pending
 from xerodesk.engine.push.outbox import load_due
@@ -106,8 +107,11 @@ class OutboxPusher:
     async def push(self) -> None:
         self._last_push = asyncio.get_running_loop().time()
         options = await self.db.read(Options.load)
+        started = utcnow()
         report = await push_pending(self.client, self.db, options, progress=self.progress)
         self.reports.append(report)
+        remaining = self.client.usage().day_remaining
+        await self.db.write(record_push_run, report.calls, started, remaining)
 
     async def close(self) -> None:
         """Stop listening (the service is ending)."""

@@ -8,7 +8,10 @@ day never runs out:
 
 - a share of the budget (``push_reserve``) is kept for pushes: passes are
   planned on the rest, and the client refuses a pull's call that would take
-  it (pushes may, see ``xerodesk.xero.transport``);
+  it (pushes may, see ``xerodesk.xero.transport``); on a day whose pushes
+  have taken more than the reserve in the last 24 hours, passes are planned
+  on what those pushes leave, so the day's pace of orders cannot run the
+  pulls out of calls;
 - a pass costs what the last scheduled passes cost (the run log's median,
   so one expensive first import does not slow the day down);
 - spread evenly, the pull budget allows a pass every ``DAY × cost ÷ budget``;
@@ -31,7 +34,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from xerodesk.engine.budget import DAY, DayUsage, day_usage, push_reserve
+from xerodesk.engine.budget import DAY, PUSH, DayUsage, day_usage, push_reserve
 from xerodesk.store.options import Options
 from xerodesk.store.xd_models import SyncRun
 
@@ -78,7 +81,8 @@ def plan_next_pass(
     """The pass after one that ended at ``last_end``, given today's ``usage``."""
     reserve = push_reserve(usage.daily_budget)
     cost = max(1, pass_cost)
-    pull_budget = max(1, usage.daily_budget - reserve)
+    # the calls pushes are taking at today's pace, or the reserve if that is more
+    pull_budget = max(1, usage.daily_budget - max(reserve, usage.push_calls))
     even = DAY * (cost / pull_budget)
     interval = max(min_interval, even)
     due = last_end + interval
@@ -136,5 +140,5 @@ def next_pass(connection: Connection, last_end: datetime, now: datetime) -> Pass
 
 def planned_now(connection: Connection, now: datetime) -> PassSchedule:
     """The schedule as it stands, after the last pass that finished (status, GUI)."""
-    last = connection.scalar(select(func.max(SyncRun.finished_at)))
+    last = connection.scalar(select(func.max(SyncRun.finished_at)).where(SyncRun.trigger != PUSH))
     return next_pass(connection, last or now, now)

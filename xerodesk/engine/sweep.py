@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -45,7 +46,7 @@ from xerodesk.engine.steps.items import all_items, listed_ids, mark_gone_items, 
 from xerodesk.engine.steps.purchase_orders import PurchaseOrdersStep
 from xerodesk.store.models import PurchaseOrderHeader, SalesOrderHeader, SalesTransaction
 from xerodesk.store.options import Options
-from xerodesk.store.state import add_run_counts
+from xerodesk.store.state import add_run_counts, load_cursor
 from xerodesk.store.upsert import batches
 from xerodesk.xero.client import SALES_INVOICES, XeroClient
 from xerodesk.xero.endpoints import CONTACTS, CREDIT_NOTES, INVOICES, PURCHASE_ORDERS
@@ -343,3 +344,39 @@ def record_sweep(connection: Connection, run_id: int, result: SweepResult) -> No
         pages=result.pages,
         calls=result.calls,
     )
+
+
+def _synced(connection: Connection, entity: EntityKind) -> bool:
+    cursor = load_cursor(connection, entity.value)
+    return cursor.modified_since is not None or cursor.last_reconcile_at is not None
+
+
+def never_synced(connection: Connection, only: Iterable[EntityKind]) -> tuple[EntityKind, ...]:
+    """The swept entities among ``only`` no pass has read yet."""
+    chosen = (entity for entity in SWEPT if entity in set(only))
+    return tuple(entity for entity in chosen if not _synced(connection, entity))
+
+
+def sweep_due(
+    connection: Connection,
+    only: Iterable[EntityKind],
+    full: bool,
+    options: Options,
+    now: datetime,
+) -> tuple[EntityKind, ...]:
+    """The entities among ``only`` whose sweep is due (all of them on a full resync).
+
+    An entity never synced is not: its first walk reads everything as it is.
+    """
+    chosen = tuple(entity for entity in SWEPT if entity in set(only))
+    if full:
+        return chosen
+    interval = timedelta(hours=options.reconcile_interval_hours)
+    due: list[EntityKind] = []
+    for entity in chosen:
+        cursor = load_cursor(connection, entity.value)
+        if _synced(connection, entity) and (
+            cursor.last_reconcile_at is None or now - cursor.last_reconcile_at >= interval
+        ):
+            due.append(entity)
+    return tuple(due)

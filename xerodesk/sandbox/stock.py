@@ -5,8 +5,13 @@ quantities off ``QuantityOnHand`` and their average cost off
 ``TotalCostPool``; an approved bill adds them (at the line's unit amount).
 Voiding or deleting an approved document, or editing its lines, moves the
 difference. Xero refuses a sale that would take stock below zero unless the
-request says ``allowBackorders=true``; an item whose stock moves gets a new
-``UpdatedDateUTC``.
+request says ``allowBackorders=true``. Sources: the Items page of Xero's
+developer documentation (https://developer.xero.com/documentation/api/accounting/items:
+quantity and value change only through transactions, purchases add, sales
+take away). An item whose stock moves gets a new ``UpdatedDateUTC``
+here; Xero's documentation does not say whether it does, so the control
+API's ``/items/{id}/quantity`` with ``"bump": false`` plays the other case and
+the sync is tested against both (``xerodesk.engine.stock``).
 """
 
 from __future__ import annotations

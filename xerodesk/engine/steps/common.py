@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -162,3 +162,14 @@ def write_mapped_page(
     counts = write(result.mapped)
     newest = max((m.updated_at for m in result.mapped), default=None)
     return PageOutcome(counts + Counts(skipped=len(result.failed)), newest)
+
+
+def line_item_codes(records: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The item codes on the lines of Xero documents (invoices, credit notes)."""
+    codes: set[str] = set()
+    for record in records:
+        for line in record.get("LineItems") or ():
+            code = line.get("ItemCode") if isinstance(line, Mapping) else None
+            if isinstance(code, str) and code.strip():
+                codes.add(code.strip())
+    return codes

@@ -22,7 +22,13 @@ from xerodesk.engine.audit import document_lines, document_state, write_audit
 from xerodesk.engine.cursors import WALK_ORDER, WalkPlan
 from xerodesk.engine.links import load_links, save_links
 from xerodesk.engine.pull import PageOutcome, WriteContext
-from xerodesk.engine.steps.common import MappedPage, made_snapshot, map_page, write_mapped_page
+from xerodesk.engine.steps.common import (
+    MappedPage,
+    line_item_codes,
+    made_snapshot,
+    map_page,
+    write_mapped_page,
+)
 from xerodesk.engine.steps.documents import (
     DocumentRows,
     document_rows,
@@ -57,6 +63,8 @@ class CreditNotesStep:
     entity: EntityKind = EntityKind.CREDIT_NOTES
     #: ContactIDs of the credit notes written (created or changed) by this step
     touched: set[str] = field(default_factory=set)
+    #: item codes on the lines of the credit notes this step read (their stock may have moved)
+    moved_items: set[str] = field(default_factory=set)
 
     def walk(self, client: XeroClient, plan: WalkPlan) -> AsyncIterator[Page]:
         return client.credit_notes(
@@ -92,6 +100,8 @@ class CreditNotesStep:
         def write(mapped: Sequence[MappedCreditNote]) -> Counts:
             counts, touched = write_credit_notes(connection, mapped, context.run_id, made, rows)
             self.touched |= touched
+            if counts.created or counts.updated:
+                self.moved_items |= line_item_codes(page.records)
             return counts
 
         return write_mapped_page(

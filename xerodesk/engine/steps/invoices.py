@@ -21,7 +21,13 @@ from xerodesk.engine.audit import document_lines, document_state, write_audit
 from xerodesk.engine.cursors import WALK_ORDER, WalkPlan
 from xerodesk.engine.links import load_links, save_links
 from xerodesk.engine.pull import PageOutcome, WriteContext
-from xerodesk.engine.steps.common import MappedPage, made_snapshot, map_page, write_mapped_page
+from xerodesk.engine.steps.common import (
+    MappedPage,
+    line_item_codes,
+    made_snapshot,
+    map_page,
+    write_mapped_page,
+)
 from xerodesk.engine.steps.documents import (
     DocumentRows,
     document_rows,
@@ -61,6 +67,8 @@ class InvoicesStep:
     entity: EntityKind = EntityKind.INVOICES
     #: ContactIDs of the invoices written (created or changed) by this step
     touched: set[str] = field(default_factory=set)
+    #: item codes on the lines of the invoices this step read (their stock may have moved)
+    moved_items: set[str] = field(default_factory=set)
 
     def walk(self, client: XeroClient, plan: WalkPlan) -> AsyncIterator[Page]:
         return client.invoices(
@@ -94,6 +102,8 @@ class InvoicesStep:
         def write(mapped: Sequence[MappedInvoice]) -> Counts:
             counts, touched = write_invoices(connection, mapped, context.run_id, made, rows)
             self.touched |= touched
+            if counts.created or counts.updated:
+                self.moved_items |= line_item_codes(page.records)
             return counts
 
         return write_mapped_page(

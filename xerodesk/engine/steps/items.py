@@ -4,11 +4,19 @@ Products are keyed on the item Code (``product_item_id``); a code changed in
 Xero renames the product found by its ItemID rather than adding another. Items
 that disappear from Xero (a real delete there) make their products obsolete,
 never deleted. Stock on hand moves with transactions without bumping an
-item's UpdatedDateUTC, and Xero does not page items, so every pass reads the
-whole list in one call: it carries the items changed, the stock of tracked
-items and, by their absence, the items deleted in Xero. Only items whose
-mapped values differ from their snapshot are written, so a pass with nothing
-changed writes and audits nothing.
+item's UpdatedDateUTC (Xero's documentation does not say it does), and an
+item deleted in Xero simply leaves the list. So the step reads, in one call
+(Xero does not page items):
+
+- the whole list on the first read, on a full resync and when the
+  reconciliation sweep is due for items (it looks for deletions in that list);
+- otherwise only the items changed since the cursor (If-Modified-Since,
+  which Xero documents for ``GET /Items``): a quiet pass reads next to nothing.
+
+Stock moved by the documents a pass reads, and stock moved by what the sync
+does not read (bills, bank transactions), is read by ``engine.stock`` after
+the documents. Only items whose mapped values differ from their snapshot are
+written, so a pass with nothing changed writes and audits nothing.
 
 Deletions are inferred only from a list that looks whole (``mark_gone_items``):
 an empty list where the CRM holds plenty of items, or one that lacks most of
@@ -60,15 +68,18 @@ STOCK: Table = StockLevel.__table__  # type: ignore[assignment]
 
 @dataclass
 class ItemsStep:
-    """Every item, in one unpaged call whatever the cursor (see the module docstring).
+    """Items in one unpaged call: all of them, or those changed since the cursor.
 
-    With ``mark_gone`` the products whose item is missing from the list become
-    obsolete (guarded, see ``mark_gone_items``); a pass whose reconciliation
-    sweep covers items leaves that to the sweep, which reuses ``listed``.
+    With ``whole`` (or on a full walk) the list is read whole; then, with
+    ``mark_gone``, the products whose item is missing from it become obsolete
+    (guarded, see ``mark_gone_items``); a pass whose reconciliation sweep
+    covers items leaves that to the sweep, which reuses ``listed``.
     """
 
     entity: EntityKind = EntityKind.ITEMS
     mark_gone: bool = True
+    #: read the whole list even when the cursor allows changes only
+    whole: bool = False
     #: the ItemIDs of the whole list as read by this pass, once written
     listed: frozenset[str] | None = None
     #: products this step marked obsolete
@@ -76,15 +87,22 @@ class ItemsStep:
 
     #: the cursor of this pass's walk (None: a full read)
     since: datetime | None = None
+    #: this pass read the items changed since the cursor, not the whole list
+    changes_only: bool = False
 
     def walk(self, client: XeroClient, plan: WalkPlan) -> AsyncIterator[Page]:
         self.since = None if plan.full else plan.since
+        self.changes_only = not self.whole and self.since is not None
+        if self.changes_only:
+            return client.items(modified_since=self.since)
         return all_items(client)
 
     def write_page(self, connection: Connection, page: Page, context: WriteContext) -> PageOutcome:
         records = [r for r in page.records if not _settled_malformed(r, self.since)]
         written = page if len(records) == len(page.records) else replace(page, records=records)
         outcome = write_item_page(connection, written, context)
+        if self.changes_only:
+            return outcome  # the items changed, not the whole list
         self.listed = listed_ids(page)
         if self.mark_gone:
             gone = mark_gone_items(connection, self.listed, context.run_id)
