@@ -143,7 +143,7 @@ def full_sync(context: Context, database: Database, minimum: Minimum) -> dict[st
 
 def no_change(context: Context, database: Database) -> dict[str, Any]:
     _, figures = sync(context, database, "no-change")
-    figures["minimum"] = {"calls": ENTITIES, "why": "one call per pulled entity"}
+    figures["minimum"] = {"calls": ENTITIES, "why": "one call per entity read every pass"}
     return figures
 
 

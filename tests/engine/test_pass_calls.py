@@ -1,7 +1,8 @@
 """What a routine pass costs in Xero calls, and what it still catches.
 
-A pass with nothing changed makes one call per pulled entity (seven): items
-come in one unpaged call, those changed since the last pass; the stock of
+A pass with nothing changed makes one call per entity it reads (five: tax
+rates and currencies, which Xero lists whole, are read hourly): items come in
+one unpaged call, those changed since the last pass; the stock of
 tracked items is read again where documents moved it and hourly; items
 deleted in Xero are found by the sweep in the whole list; the organisation is
 read for its base currency only when the CRM has none yet, on a full resync
@@ -25,7 +26,7 @@ from starlette.types import Receive, Scope, Send
 
 from tests.support import orgs
 from tests.support.sandbox import RunningSandbox, start_sandbox
-from tests.support.sync import snapshot_tables, sync_pass, table_rows
+from tests.support.sync import an_hour_on, snapshot_tables, sync_pass, table_rows
 from xerodesk.domain.sync import PULL_ORDER, EntityKind
 from xerodesk.engine.passes import PassReport, current_plan
 from xerodesk.engine.review import perform
@@ -105,15 +106,26 @@ def test_a_pass_with_nothing_changed_makes_one_call_per_entity_and_writes_nothin
     run(documents, db_engine)
     before, audited = snapshot_tables(db_engine, CRM_TABLES), audit_count(db_engine)
     with db_engine.connect() as connection:
-        assert current_plan(connection).total == 7  # the estimate agrees
-        assert planned(connection)["currencies"] == planned(connection)["items"] == 1
+        assert current_plan(connection).total == 5  # the estimate agrees
+        assert planned(connection)["items"] == 1
+        assert "currencies" not in planned(connection)  # read hourly
     documents.control("POST", "/counters/reset")
     report = run(documents, db_engine)
-    assert sum(calls(documents).values()) == len(PULL_ORDER) == 7, calls(documents)
-    assert report.calls == 7
+    assert sum(calls(documents).values()) == len(PULL_ORDER) - 2 == 5, calls(documents)
+    assert report.calls == 5
+    assert "GET /TaxRates" not in calls(documents)
     assert "GET /Organisation" not in calls(documents)
     assert snapshot_tables(db_engine, CRM_TABLES) == before
     assert audit_count(db_engine) == audited
+    an_hour_on(db_engine)  # tax rates and currencies are due again, one call each
+    with db_engine.connect() as connection:
+        assert current_plan(connection).total == 7
+        assert planned(connection)["currencies"] == 1  # not the organisation: known
+    documents.control("POST", "/counters/reset")
+    run(documents, db_engine)
+    assert sum(calls(documents).values()) == 7, calls(documents)
+    assert "GET /Organisation" not in calls(documents)
+    assert snapshot_tables(db_engine, CRM_TABLES) == before
     assert (report.counts.created, report.counts.updated) == (0, 0)
 
 
@@ -142,7 +154,7 @@ def test_stock_moved_without_a_new_updated_date_reaches_the_crm_with_the_hourly_
     documents.control("POST", "/counters/reset")
     run(documents, db_engine)
     assert stock_of(db_engine, "WIDGET-1") != Decimal("17")  # unseen by the changes
-    assert calls(documents)["GET /Items"] == 1 and sum(calls(documents).values()) == 7
+    assert calls(documents)["GET /Items"] == 1 and sum(calls(documents).values()) == 5
     hours_since_stock_check(db_engine, 1)
     with db_engine.connect() as connection:
         assert planned(connection)["items"] == 2  # the estimate knows the check is due
@@ -150,7 +162,7 @@ def test_stock_moved_without_a_new_updated_date_reaches_the_crm_with_the_hourly_
     report = run(documents, db_engine)
     assert stock_of(db_engine, "WIDGET-1") == Decimal("17")
     assert report.entities["items"].counts.updated == 1  # that item only
-    assert calls(documents)["GET /Items"] == 2 and sum(calls(documents).values()) == 8
+    assert calls(documents)["GET /Items"] == 2 and sum(calls(documents).values()) == 6
     documents.control("POST", "/counters/reset")
     run(documents, db_engine)  # checked: not again within the hour
     assert calls(documents)["GET /Items"] == 1
@@ -253,6 +265,9 @@ def test_the_organisation_is_read_when_unknown_on_a_full_resync_and_daily(
     run(documents, db_engine, only=REFERENCE)
     documents.control("POST", "/counters/reset")
     run(documents, db_engine, only=REFERENCE)
+    assert calls(documents) == {}  # read hourly
+    an_hour_on(db_engine)
+    run(documents, db_engine, only=REFERENCE)
     assert calls(documents) == {"GET /TaxRates": 1, "GET /Currencies": 1}
     run(documents, db_engine, only=REFERENCE, full=True)
     assert calls(documents).get("GET /Organisation") == 1
@@ -260,8 +275,9 @@ def test_the_organisation_is_read_when_unknown_on_a_full_resync_and_daily(
         read_at = load_cursor(connection, "currencies").last_refresh_at
         assert read_at is not None
         save_cursor(connection, "currencies", last_refresh_at=read_at - timedelta(hours=25))
-    run(documents, db_engine, only=REFERENCE)
+    run(documents, db_engine, only=REFERENCE)  # due with the currencies, within the hour
     assert calls(documents).get("GET /Organisation") == 2
+    an_hour_on(db_engine)
     run(documents, db_engine, only=REFERENCE)
     assert calls(documents).get("GET /Organisation") == 2
     homes = [r["code"] for r in table_rows(db_engine, "currency") if r["is_home"]]
@@ -361,9 +377,9 @@ def test_a_balance_that_turned_overdue_with_the_calendar_is_re_read_by_id(
     run(documents, db_engine)
     ledger = {r["sales_ledger_id"]: r for r in table_rows(db_engine, "sales_ledger")}
     assert ledger[contact_id]["balance_overdue"] == Decimal("321.00")
-    # one call by id for the contacts whose invoices fell due, beside the pass's seven
+    # one call by id for the contacts whose invoices fell due, beside the pass's five
     assert calls(documents)["GET /Contacts"] == 2
-    assert sum(calls(documents).values()) == 8
+    assert sum(calls(documents).values()) == 6
     documents.control("POST", "/counters/reset")
     run(documents, db_engine)  # the same day again: nothing fell due since
     assert calls(documents)["GET /Contacts"] == 1

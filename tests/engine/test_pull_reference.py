@@ -17,7 +17,7 @@ from sqlalchemy import Engine, insert
 from tests.support import orgs
 from tests.support.databases import KINDS, DatabaseFactory
 from tests.support.sandbox import RunningSandbox, start_sandbox
-from tests.support.sync import sync_pass, table_rows
+from tests.support.sync import an_hour_on, sync_pass, table_rows
 from xerodesk.domain.sync import EntityKind
 from xerodesk.engine.passes import PassReport
 from xerodesk.mapping.currencies import cross_rates, parse_ecb_daily
@@ -108,6 +108,9 @@ def test_tax_rate_that_becomes_deleted_or_archived_is_switched_off(
     reference.control("POST", "/documents/TaxRates/OUTPUT2/status", {"Status": "DELETED"})
     reference.control("POST", "/documents/TaxRates/INPUT2/status", {"Status": "ARCHIVED"})
     report = run(reference, db_engine, only=REFERENCE)
+    assert report.entities["tax_rates"].calls == 0  # read hourly: not yet
+    an_hour_on(db_engine)
+    report = run(reference, db_engine, only=REFERENCE)
     counts = report.entities["tax_rates"].counts
     assert (counts.updated, counts.unchanged) == (2, 4)  # only the changed rates are written
     assert {active for _, _, active in combinations(db_engine, "OUTPUT2")} == {False}
@@ -115,6 +118,7 @@ def test_tax_rate_that_becomes_deleted_or_archived_is_switched_off(
     assert len(vat_rows(db_engine, "OUTPUT2")) == 4  # kept, not deleted
     assert {active for _, _, active in combinations(db_engine, "NONE")} == {True}
     reference.control("POST", "/documents/TaxRates/OUTPUT2/status", {"Status": "ACTIVE"})
+    an_hour_on(db_engine)
     run(reference, db_engine, only=REFERENCE)
     assert {active for _, _, active in combinations(db_engine, "OUTPUT2")} == {True}
 
@@ -136,6 +140,7 @@ def test_tax_rate_changes_are_written_and_unchanged_ones_are_not(
             },
         },
     )
+    an_hour_on(db_engine)
     report = run(reference, db_engine, only=REFERENCE)
     assert report.entities["tax_rates"].counts.updated == 1
     rows = {(r["country_type"], r["transaction_type"]): r for r in vat_rows(db_engine, "NONE")}

@@ -48,6 +48,7 @@ from xerodesk.engine.budget import (
     plan_pass,
     prepare_client,
     record_day_remaining,
+    reference_due,
 )
 from xerodesk.engine.commitments import derive_stock_commitments
 from xerodesk.engine.dbworker import DbWorker
@@ -294,21 +295,32 @@ class PassRunner:
 
     # -- reference data -------------------------------------------------------
 
+    def _skipped(self, entity: EntityKind, why: str) -> PullResult:
+        """An entity this pass does not read (no call), and why."""
+        self.progress(ProgressEvent(entity.value, Phase.DONE, message=why))
+        return PullResult(entity)
+
+    async def _reference_due(self, entity: EntityKind, state: PassState) -> bool:
+        return await self.db.read(reference_due, entity, state.request.full, utcnow())
+
     async def _tax_rates(self, state: PassState) -> PullResult:
+        """Tax rates, hourly (``budget.reference_due``)."""
+        if not await self._reference_due(EntityKind.TAX_RATES, state):
+            return self._skipped(EntityKind.TAX_RATES, "read hourly")
         return await self._pull(TaxRatesStep(), state)
 
     async def _currencies(self, state: PassState) -> PullResult:
-        """Currencies, then exchange rates; neither (and no call) when the option is off."""
+        """Currencies hourly, then exchange rates; neither (and no call) when the option is off."""
+        entity = EntityKind.CURRENCIES
         if not state.options.import_currencies:
-            result = PullResult(EntityKind.CURRENCIES)
-            self.progress(
-                ProgressEvent(result.entity.value, Phase.DONE, message="import_currencies is off")
-            )
-            return result
-        step = await self._currencies_step(state)
-        result = await self._pull(step, state)
-        if step.read_organisation and step.home is not None:
-            await self.db.write(save_cursor, step.entity.value, last_refresh_at=utcnow())
+            return self._skipped(entity, "import_currencies is off")
+        if await self._reference_due(entity, state):
+            step = await self._currencies_step(state)
+            result = await self._pull(step, state)
+            if step.read_organisation and step.home is not None:
+                await self.db.write(save_cursor, entity.value, last_refresh_at=utcnow())
+        else:
+            result = self._skipped(entity, "read hourly")
         url = rates_url(state.options.rates_source_url, self.client.endpoints)
         self.progress(ProgressEvent(result.entity.value, Phase.REFRESHING, message="rates"))
         applied = await refresh_rates(

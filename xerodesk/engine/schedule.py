@@ -40,8 +40,9 @@ from xerodesk.store.xd_models import SyncRun
 
 __all__ = ["PassSchedule", "measured_pass_cost", "next_pass", "plan_next_pass", "planned_now"]
 
-#: a pass after no change reads each entity once: the cost assumed before any is measured
-DEFAULT_PASS_COST = 8
+#: a pass after no change reads five entities once, tax rates and currencies hourly:
+#: the cost assumed before any is measured (a little above a quiet pass)
+DEFAULT_PASS_COST = 6
 #: scheduled passes whose calls make the measured cost
 MEASURED_RUNS = 5
 
