@@ -125,9 +125,9 @@ def test_db_upgrade_then_status_json(tmp_path: Path) -> None:
     calls = data.pop("calls_today")
     schedule = data.pop("schedule")
     assert data == {"cursors": [], "last_runs": [], "outbox": {}, "open_review": {}}
-    # 5,000 a day less 500 for pushes would allow a pass of 8 calls every 154 s:
-    # the five minutes of the option are the tighter bound
-    assert (schedule["interval_seconds"], schedule["push_reserve"]) == (300, 500)
+    # 5,000 a day less 500 for pushes would allow a pass of 6 calls every 115 s:
+    # the two minutes of the option are the tighter bound
+    assert (schedule["interval_seconds"], schedule["push_reserve"]) == (120, 500)
     assert schedule["reason"] == "the minimum interval between syncs"
     assert (calls["daily_budget"], calls["used"], calls["calls_left"]) == (5000, 0, 5000)
     assert calls["steps"] and calls["deferred"] == []

@@ -61,7 +61,7 @@ def test_change_validate_and_save_options(
         await window.controller.open_database(sqlite_url)
         await wait_until(lambda: tab.state.text() == "All options saved.", 10, "options loaded")
         interval = editors["sync_interval_minutes"].field
-        assert isinstance(interval, QSpinBox) and interval.value() == 5
+        assert isinstance(interval, QSpinBox) and interval.value() == 2
         interval.setFocus()
         interval.selectAll()
         qtbot.keyClicks(interval, "15")

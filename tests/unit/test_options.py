@@ -13,7 +13,7 @@ CONTRACT_DEFAULTS = {
     "display_account_number": True,
     "combine_descriptions": False,
     "import_currencies": True,
-    "sync_interval_minutes": 5,
+    "sync_interval_minutes": 2,
     "pushed_invoice_status": "DRAFT",
     "delivery_account_code": "",
     "delivery_description": "Delivery",

@@ -131,7 +131,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(
         "sync_interval_minutes",
         OptionType.INT,
-        "5",
+        "2",
         "Minutes between syncs",
         "Sync",
         "The shortest time between scheduled passes: they come further apart when the "
