@@ -32,7 +32,13 @@ from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.guards import PLENTY, WalkWatch, empty_full_read
 from xerodesk.store.options import Options
 from xerodesk.store.rows import SqliteBinder, binder_for
-from xerodesk.store.state import add_run_counts, load_cursor, raise_review, save_cursor
+from xerodesk.store.state import (
+    add_run_counts,
+    load_cursor,
+    mark_entity_read,
+    raise_review,
+    save_cursor,
+)
 from xerodesk.store.types import utcnow
 from xerodesk.store.xd_models import RecordLink
 from xerodesk.xero.client import XeroClient
@@ -204,14 +210,19 @@ def write_page_transaction(
 
 
 def _finish_walk(
-    connection: Connection, entity: EntityKind, cursor: datetime | None, full: bool
+    connection: Connection,
+    entity: EntityKind,
+    cursor: datetime | None,
+    full: bool,
+    run_id: int | None = None,
 ) -> None:
     """The walk's cursor. The first walk of an entity the sweep reconciles read
     everything as it is (archived and merged contacts included): it counts as the
     entity's reconciliation, saved here with the cursor, so that a pass stopped
     before its sweep cannot leave the entity read but never reconciled (the next
     pass would sweep it a day early, and apply merges an uninterrupted pair of
-    passes leaves for the first scheduled sweep)."""
+    passes leaves for the first scheduled sweep). The run log says the entity
+    was read whole in this run (``mark_entity_read``), in the same transaction."""
     from xerodesk.engine.sweep import SWEPT  # the sweep builds on this module
 
     now = utcnow()
@@ -223,6 +234,8 @@ def _finish_walk(
         if before.modified_since is None and before.last_reconcile_at is None:
             values["last_reconcile_at"] = now
     save_cursor(connection, entity.value, **values)
+    if run_id is not None:
+        mark_entity_read(connection, run_id, entity.value, now)
 
 
 #: at most this many catch-up walks after a walk that saw records move
@@ -279,7 +292,7 @@ async def run_pull(
         if walk.newest and (newest is None or walk.newest > newest):
             newest = walk.newest
     result.cursor = next_cursor(cursor.modified_since, walk.started_at, newest)
-    await db.write(_finish_walk, entity, result.cursor, plan.full)
+    await db.write(_finish_walk, entity, result.cursor, plan.full, run_id)
     emit(
         ProgressEvent(
             entity.value, Phase.DONE, result.counts, pages=result.pages, calls=result.calls

@@ -141,8 +141,24 @@ def add_run_counts(connection: Connection, run_id: int, entity: str, **counts: i
         base.update(counts)
         connection.execute(insert(SyncRunEntity).values(run_id=run_id, entity=entity, **base))
         return
+    if not counts:
+        return
     connection.execute(
         update(SyncRunEntity)
         .where(SyncRunEntity.id == row.id)
         .values({k: getattr(row, k) + v for k, v in counts.items()})
+    )
+
+
+def mark_entity_read(connection: Connection, run_id: int, entity: str, at: datetime) -> None:
+    """Say that ``entity`` was read whole in the run (its walk finished at ``at``).
+
+    Written in the transaction that moves the entity's cursor on, so the run log
+    and the cursor agree; a walk that stops or fails before then leaves it unset.
+    """
+    add_run_counts(connection, run_id, entity)
+    connection.execute(
+        update(SyncRunEntity)
+        .where(SyncRunEntity.run_id == run_id, SyncRunEntity.entity == entity)
+        .values(finished_at=at)
     )

@@ -63,6 +63,8 @@ class SyncRunEntity(Base):
     errors: Mapped[int] = mapped_column(Integer, default=0)
     pages: Mapped[int] = mapped_column(Integer, default=0)
     calls: Mapped[int] = mapped_column(Integer, default=0)
+    #: when the entity's walk finished in this run (None: it stopped or failed first)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OutboxItem(Base):
