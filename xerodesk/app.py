@@ -23,10 +23,11 @@ from xerodesk.engine.budget import CallPlan, prepare_client, record_push_calls
 from xerodesk.engine.dbworker import DbWorker, RehearsalDbWorker
 from xerodesk.engine.dryrun import DryRunReport, dry_run
 from xerodesk.engine.lock import RunnerLock, runner_identity
+from xerodesk.engine.outlook import SyncOutlook, sync_outlook
 from xerodesk.engine.passes import PassReport, PassRequest, PassRunner, current_plan
 from xerodesk.engine.push import PushReport, push_pending
 from xerodesk.engine.pushing import OutboxPusher
-from xerodesk.engine.schedule import PassSchedule, planned_now
+from xerodesk.engine.schedule import PassSchedule
 from xerodesk.engine.service import ServiceStats, SyncService
 from xerodesk.errors import ConfigurationError
 from xerodesk.logsetup import configure_logging, register_secret
@@ -220,16 +221,22 @@ async def run_dry_run(settings: SyncSettings, progress: ProgressSink | None = No
 
 @dataclass(frozen=True)
 class StatusReport:
-    """``xerodesk status``: cursors, runs, outbox, review, and today's calls with the plan."""
+    """``xerodesk status``: cursors, runs, outbox, review, today's calls with the plan,
+    each entity's last read, the day's forecast and the next scheduled pass."""
 
     snapshot: StatusSnapshot
     plan: CallPlan
-    schedule: PassSchedule
+    outlook: SyncOutlook
+
+    @property
+    def schedule(self) -> PassSchedule:
+        return self.outlook.schedule
 
     def to_json(self) -> dict[str, Any]:
         data = self.snapshot.to_json()
         data["calls_today"] = self.plan.to_json()
         data["schedule"] = self.schedule.to_json()
+        data.update(self.outlook.to_json())
         return data
 
 
@@ -241,7 +248,7 @@ def read_status(url: str) -> StatusReport:
             return StatusReport(
                 status_snapshot(connection),
                 current_plan(connection),
-                planned_now(connection, utcnow()),
+                sync_outlook(connection, utcnow()),
             )
     finally:
         engine.dispose()

@@ -223,6 +223,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     print(cli_text.status_text(status.snapshot.to_json()))
     print(cli_text.calls_text(status.plan))
     print(cli_text.schedule_text(status.schedule))
+    print(cli_text.outlook_text(status.outlook))
     return EXIT_OK
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from xerodesk.engine.budget import CallPlan
     from xerodesk.engine.dryrun import DryRunReport
+    from xerodesk.engine.outlook import SyncOutlook
     from xerodesk.engine.passes import PassReport
     from xerodesk.engine.schedule import PassSchedule
     from xerodesk.engine.sweep import SweepResult
@@ -56,6 +57,23 @@ def schedule_text(schedule: PassSchedule) -> str:
         f"{schedule.forecast_calls} calls a day, with {schedule.reserve} kept for sending "
         "orders and customers"
     )
+
+
+def outlook_text(outlook: SyncOutlook) -> str:
+    """Each entity's last read from Xero, then today's calls, forecast and warning."""
+    lines = ["Last read from Xero (whole, without error):"]
+    for entry in outlook.freshness:
+        at = f" (at {entry.last_read_at:%Y-%m-%d %H:%M} UTC)" if entry.last_read_at else ""
+        lines.append(f"  {entry.line}{at}")
+    today = outlook.today
+    lines.append(
+        f"Today: {today.calls_used:,} of {today.daily_budget:,} Xero calls used, "
+        f"{today.calls_left:,} left ({today.push_reserve:,} kept for sending orders and "
+        f"customers); about {today.forecast_calls:,} in the next 24 hours at this rate"
+    )
+    label = {"ok": "OK", "low": "Warning", "spent": "Warning"}.get(today.level, today.level)
+    lines.append(f"{label}: {today.message()}")
+    return "\n".join(lines)
 
 
 def history_text(entries: Sequence[AuditRecord]) -> str:

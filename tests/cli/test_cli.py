@@ -124,13 +124,73 @@ def test_db_upgrade_then_status_json(tmp_path: Path) -> None:
     data = json.loads(status.stdout)
     calls = data.pop("calls_today")
     schedule = data.pop("schedule")
+    freshness = data.pop("freshness")
+    today = data.pop("today")
     assert data == {"cursors": [], "last_runs": [], "outbox": {}, "open_review": {}}
+    never = {"last_read_at": None, "age_seconds": None}
+    assert freshness == {
+        entity: never
+        for entity in (
+            "tax_rates",
+            "currencies",
+            "contacts",
+            "items",
+            "invoices",
+            "credit_notes",
+            "purchase_orders",
+        )
+    }
+    # a pass every 120 s at 6 calls: 720 passes a day, no pushes yet
+    assert today == {
+        "calls_used": 0,
+        "calls_left": 5000,
+        "daily_budget": 5000,
+        "push_reserve": 500,
+        "push_calls": 0,
+        "forecast_calls": 4320,
+        "warning": "ok",
+        "message": "Today's 5,000 Xero calls are enough at this rate: about 4,320 in the next "
+        "24 hours.",
+        "runs_out_at": None,
+    }
     # 5,000 a day less 500 for pushes would allow a pass of 6 calls every 115 s:
     # the two minutes of the option are the tighter bound
     assert (schedule["interval_seconds"], schedule["push_reserve"]) == (120, 500)
     assert schedule["reason"] == "the minimum interval between syncs"
     assert (calls["daily_budget"], calls["used"], calls["calls_left"]) == (5000, 0, 5000)
     assert calls["steps"] and calls["deferred"] == []
+
+
+def test_status_says_how_old_each_entity_is_and_how_the_day_goes(tmp_path: Path) -> None:
+    db = tmp_path / "crm.db"
+    assert run("db", "upgrade", "--db", f"sqlite:///{db}", home=tmp_path).returncode == 0
+    connection = sqlite3.connect(db)
+    with connection:  # a run an hour ago that read contacts whole and spent the day
+        connection.execute(
+            "insert into xd_run (trigger, started_at, finished_at, outcome, calls_used) "
+            "values ('manual', datetime('now', '-61 minutes'), datetime('now', '-60 minutes'), "
+            "'day_limit', 4990)"
+        )
+        connection.execute(
+            "insert into xd_run_entity (run_id, entity, created, updated, unchanged, skipped, "
+            "errors, pages, calls, finished_at) "
+            "values (1, 'contacts', 0, 0, 0, 0, 0, 1, 1, datetime('now', '-61 minutes'))"
+        )
+    [(ended,)] = connection.execute("select finished_at from xd_run").fetchall()
+    connection.close()
+    status = run("status", "--db", f"sqlite:///{db}", "--json", home=tmp_path)
+    assert status.returncode == 0, status.stderr
+    data = json.loads(status.stdout)
+    contacts = data["freshness"]["contacts"]
+    assert contacts["last_read_at"] == ended.replace(" ", "T") + "+00:00"  # the run's end
+    assert contacts["age_seconds"] >= 3600
+    assert data["freshness"]["invoices"] == {"last_read_at": None, "age_seconds": None}
+    assert (data["today"]["calls_left"], data["today"]["warning"]) == (10, "spent")
+    text = run("status", "--db", f"sqlite:///{db}", home=tmp_path).stdout
+    assert "  Customers and suppliers: read 1 hour ago (at " in text
+    assert "  Invoices: not read yet" in text
+    assert "Today: 4,990 of 5,000 Xero calls used, 10 left (500 kept for sending" in text
+    assert "Warning: Today's 5,000 Xero calls are used up but for the 500 kept" in text
 
 
 def test_default_database_lives_in_the_data_folder(tmp_path: Path) -> None:
