@@ -197,18 +197,28 @@ def test_a_steady_starter_day_is_ok() -> None:
 
 def test_a_big_import_this_morning_makes_a_low_day() -> None:
     # 800 calls two hours ago: 200 left, 100 for pushes; at 896 calls a day the
-    # other 100 last 2.7 hours (and a pass's 7 more), long before the import's
-    # calls leave the window
+    # other 100 last 2.7 hours, long before the import's calls leave the window
     usage = _usage(1000, ((800, NOW - 2 * HOUR),))
     schedule = plan_next_pass(usage, 7, FIVE_MINUTES, NOW)
     today = day_outlook(usage, schedule, 0, NOW)
     assert today.level == LOW and today.runs_out_at is not None
-    lasts = timedelta(seconds=107 * 86400 / 896)  # 2 h 51 min 58 s
+    lasts = timedelta(seconds=100 * 86400 / 896)  # 2 h 40 min 43 s
     assert abs(today.runs_out_at - (NOW + lasts)) < timedelta(milliseconds=1)
     assert today.message(lambda at: f"{at:%H:%M}") == (
-        "At this rate today's 1,000 Xero calls run out around 14:51; syncs will space "
+        "At this rate today's 1,000 Xero calls run out around 14:40; syncs will space "
         "out to keep 100 for sending orders and customers to Xero."
     )
+
+
+def test_a_sync_beside_the_schedule_is_no_warning() -> None:
+    # 20 calls ten minutes ago make the last passes of the next 24 hours wait a
+    # little: less than three passes short
+    usage = _usage(1000, ((20, NOW - timedelta(minutes=10)),))
+    schedule = plan_next_pass(usage, 7, FIVE_MINUTES, NOW)
+    assert day_outlook(usage, schedule, 0, NOW).level == OK
+    # 60 of them are a burst the day does not absorb
+    usage = _usage(1000, ((60, NOW - timedelta(minutes=10)),))
+    assert day_outlook(usage, schedule, 0, NOW).level == LOW
 
 
 def test_pushes_beyond_the_day_make_it_low() -> None:

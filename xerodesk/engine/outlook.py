@@ -5,16 +5,22 @@ is what the schedule spends on passes (``PassSchedule.forecast_calls``) plus
 the pushes at the pace of the last 24 hours (a day of orders is like the day
 before). Whether that fits is worked out on the rolling window: the calls
 left now, less the pushes' reserve, go down at the forecast's pace and come
-back as the calls of the last 24 hours leave the window. At a steady pace the
-calls left sit about one pass above the reserve (the planner spends the rest
-evenly), so the calls run out only when they fall more than a pass short.
+back as the calls of the last 24 hours leave the window; they run out when
+only the reserve is left.
+
+At a steady pace the calls left sit within a pass of the reserve (the planner
+spends the rest evenly), and a sync now and then beside the schedule makes the
+last passes of the next 24 hours wait a little: neither is worth a warning.
+So the day is low only when the calls fall more than a few passes
+(``LOW_PASSES``) short, that is, when syncs will wait noticeably.
 
 Warning levels:
 
 - ``spent``: nothing is left but the reserve, and no pass's worth of calls
   frees up within the planned interval: syncs wait until calls free up;
-- ``low``: at this pace the calls run out within the next 24 hours, or the
-  forecast is more than the day's budget: syncs will space out;
+- ``low``: at this pace the calls fall more than a few passes short within
+  the next 24 hours, or the forecast is more than the day's budget: syncs will
+  space out;
 - ``ok``: the day's calls last at this pace.
 
 Everything here is arithmetic on the run log and the schedule, as of an
@@ -40,6 +46,8 @@ from xerodesk.store.xd_models import SyncRun, SyncRunEntity
 __all__ = ["LOW", "OK", "SPENT", "DayOutlook", "SyncOutlook", "day_outlook", "sync_outlook"]
 
 OK, LOW, SPENT = "ok", "low", "spent"
+#: passes' worth of calls the day may fall short before it is low
+LOW_PASSES = 3
 
 ClockText = Callable[[datetime], str]
 
@@ -141,10 +149,10 @@ def day_outlook(
     reserve = schedule.reserve
     forecast = schedule.forecast_calls + push_calls
     soon = usage.calls_left - reserve + _freed_within(usage, now, schedule.interval)
-    out = runs_out_at(usage, reserve, forecast, schedule.pass_cost, now)
+    short = runs_out_at(usage, reserve, forecast, LOW_PASSES * schedule.pass_cost, now)
     if usage.calls_left <= reserve and soon < schedule.pass_cost:
         level = SPENT
-    elif out is not None or forecast > usage.daily_budget:
+    elif short is not None or forecast > usage.daily_budget:
         level = LOW
     else:
         level = OK
@@ -157,7 +165,7 @@ def day_outlook(
         push_calls=push_calls,
         forecast_calls=forecast,
         level=level,
-        runs_out_at=out if level == LOW else None,
+        runs_out_at=runs_out_at(usage, reserve, forecast, 0, now) if level == LOW else None,
         next_pass_at=schedule.due_at,
     )
 
