@@ -1,10 +1,17 @@
-"""Sync status: one row per entity, live progress, the sync buttons and the call chart."""
+"""Sync status: one row per entity, live progress, the sync buttons and the call chart.
+
+Under the table, how old the CRM's copy of each entity is, when the next sync is
+planned, today's Xero calls with the forecast, and a warning when they run low
+(``engine.outlook``); read on the database worker with the rest of the tab.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,11 +30,15 @@ from PySide6.QtWidgets import (
 from xerodesk.domain.sync import PULL_ORDER, EntityKind, Phase
 from xerodesk.engine.budget import CallPlan
 from xerodesk.engine.controller import EntityProgress, SyncController
+from xerodesk.engine.freshness import PLAIN_NAMES, EntityFreshness
+from xerodesk.engine.outlook import LOW, SPENT, SyncOutlook, sync_outlook
 from xerodesk.engine.passes import current_plan
+from xerodesk.engine.schedule import EVEN, MINIMUM, WAITING
 from xerodesk.gui.bridge import Bridge
 from xerodesk.gui.chart import CallsChart
 from xerodesk.gui.ops import Ops
-from xerodesk.gui.text import entity_name, number, outcome_text, when
+from xerodesk.gui.text import clock, entity_name, number, outcome_text, when
+from xerodesk.store.types import utcnow
 from xerodesk.store.views import EntityStatus, entity_status
 
 COLUMNS = (
@@ -52,6 +63,16 @@ PHASE_TEXT = {
     Phase.DONE: "Done",
     Phase.FAILED: "Failed",
     Phase.CANCELLED: "Stopped",
+}
+#: why the next sync is then, in the app's words
+REASONS = {
+    EVEN: "as often as today's Xero calls allow",
+    MINIMUM: "the shortest interval the options allow",
+    WAITING: "waiting for Xero calls to free up",
+}
+WARNING_STYLE = {
+    LOW: "background: #fff4ce; color: #5c4400; border: 1px solid #e0b800; padding: 6px;",
+    SPENT: "background: #fde7e9; color: #7a0010; border: 1px solid #c50f1f; padding: 6px;",
 }
 
 
@@ -98,11 +119,7 @@ class StatusTab(QWidget):
             "does not fit today carries on with the next day's calls."
         )
         self.chart = CallsChart()
-        layout = QVBoxLayout(self)
-        layout.addLayout(bar)
-        layout.addWidget(self.table, 3)
-        layout.addWidget(self.budget)
-        layout.addWidget(self.chart, 2)
+        self._lay_out(bar)
         bridge.database_changed.connect(self.reload)
         bridge.connection_changed.connect(self._refresh_buttons)
         bridge.running_changed.connect(self._refresh_buttons)
@@ -110,6 +127,49 @@ class StatusTab(QWidget):
         bridge.pass_finished.connect(lambda _summary: self.reload())
         bridge.usage_changed.connect(self._show_usage)
         self._refresh_buttons()
+
+    def _lay_out(self, bar: QHBoxLayout) -> None:
+        """The buttons, the warning, the table, freshness beside the day's calls, the chart."""
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self._outlook_labels())
+        layout.addWidget(self.table, 3)
+        day = QVBoxLayout()
+        for label in (self.next_sync, self.budget, self.forecast):
+            day.addWidget(label)
+        day.addStretch(1)
+        below = QHBoxLayout()
+        below.addWidget(self.freshness)
+        below.addSpacing(24)
+        below.addLayout(day, 1)
+        layout.addLayout(below)
+        layout.addWidget(self.chart, 2)
+
+    def _outlook_labels(self) -> QLabel:
+        """The freshness, next sync and forecast labels; returns the warning's."""
+        self.freshness = QLabel()
+        self.freshness.setObjectName("freshness")
+        self.freshness.setAccessibleName("How old the CRM's copy of each kind of record is")
+        self.freshness.setToolTip(
+            "When each kind of record was last read from Xero whole and without error"
+        )
+        self.next_sync = QLabel()
+        self.next_sync.setObjectName("next_sync_planned")
+        self.forecast = QLabel()
+        self.forecast.setObjectName("call_forecast")
+        self.forecast.setWordWrap(True)
+        self.warning = QLabel()
+        self.warning.setObjectName("call_warning")
+        self.warning.setAccessibleName("Xero calls warning")
+        self.warning.setWordWrap(True)
+        self.warning.hide()
+        self.read: list[EntityFreshness] = []
+        # the ages move on between reloads (no database read: only the clock)
+        self.ages_timer = QTimer(self)
+        self.ages_timer.setInterval(60_000)
+        self.ages_timer.timeout.connect(lambda: self._show_ages(utcnow()))
+        self.ages_timer.start()
+        return self.warning
 
     def _table(self) -> QTableWidget:
         table = QTableWidget(len(PULL_ORDER), len(COLUMNS))
@@ -193,6 +253,34 @@ class StatusTab(QWidget):
         entities = [kind.value for kind in PULL_ORDER]
         self.ops.run(self.controller.query(entity_status, entities), self._show_stored)
         self.ops.run(self.controller.query(current_plan), self.show_plan)
+        self.ops.run(self.controller.query(sync_outlook, utcnow()), self.show_outlook)
+
+    def show_outlook(self, outlook: SyncOutlook) -> None:
+        """Each entity's age, the next sync, today's forecast and the warning."""
+        self.read = outlook.freshness
+        self._show_ages(outlook.as_of)
+        schedule, today = outlook.schedule, outlook.today
+        reason = REASONS.get(schedule.reason, schedule.reason)
+        due = "now" if schedule.due_at <= outlook.as_of else f"at {clock(schedule.due_at)}"
+        self.next_sync.setText(f"<b>Next sync {due}</b> ({reason})")
+        pushes = (
+            f" ({number(today.push_calls)} of them sending to Xero, at the last day's pace)"
+            if today.push_calls
+            else ""
+        )
+        self.forecast.setText(
+            f"At this rate the next 24 hours need about {number(today.forecast_calls)} Xero "
+            f"calls{pushes}; {number(today.push_reserve)} a day are kept for sending orders "
+            "and customers."
+        )
+        style = WARNING_STYLE.get(today.level)
+        if style is None:
+            self.warning.hide()
+            self.warning.clear()
+            return
+        self.warning.setStyleSheet(style)
+        self.warning.setText(today.message(clock))
+        self.warning.show()
 
     def show_plan(self, plan: CallPlan) -> None:
         """Today's calls and what the next pass needs of them."""
@@ -208,6 +296,12 @@ class StatusTab(QWidget):
             names = ", ".join(entity_name(name) for name in plan.deferred)
             text += f" Not enough for all of it today: {names} will carry on tomorrow."
         self.budget.setText(text)
+
+    def _show_ages(self, now: datetime) -> None:
+        """``Customers and suppliers: read 3 minutes ago``, one line per entity."""
+        ages = {entry.entity: replace(entry, as_of=now) for entry in self.read}
+        lines = [ages[entity].line for entity in PLAIN_NAMES if entity in ages]
+        self.freshness.setText("\n".join(lines))
 
     def _show_stored(self, rows: list[EntityStatus]) -> None:
         self.stored = {row.entity: row for row in rows}

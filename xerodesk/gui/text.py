@@ -47,6 +47,14 @@ def when(moment: datetime | None, empty: str = "never") -> str:
     return local.strftime("%d %b %Y %H:%M")
 
 
+def clock(moment: datetime) -> str:
+    """A time of day in the user's local zone: ``14:05`` today, else ``2 Mar 14:05``."""
+    local = moment.astimezone()
+    if local.date() == datetime.now(UTC).astimezone().date():
+        return local.strftime("%H:%M")
+    return local.strftime("%d %b %H:%M")
+
+
 def stamp(moment: datetime | None) -> str:
     """A full local date and time, for tables and details."""
     return "" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
