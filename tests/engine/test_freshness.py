@@ -170,15 +170,15 @@ def test_a_pass_stopped_at_invoices_leaves_invoices_as_old_as_before(
 # -- the day's warning -------------------------------------------------------------
 
 
-def _usage(budget: int, runs: tuple[tuple[int, datetime], ...]) -> DayUsage:
+def _usage(budget: int, runs: tuple[tuple[int, datetime], ...], pushes: int = 0) -> DayUsage:
     used = sum(calls for calls, _at in runs)
-    return DayUsage(NOW, budget, used, None, None, max(0, budget - used), runs)
+    return DayUsage(NOW, budget, used, None, None, max(0, budget - used), runs, pushes)
 
 
 def test_a_full_day_is_ok() -> None:
     usage = _usage(1000, ())
     schedule = plan_next_pass(usage, 7, FIVE_MINUTES, NOW)
-    today = day_outlook(usage, schedule, 0, NOW)
+    today = day_outlook(usage, schedule, NOW)
     assert (today.level, today.forecast_calls, today.runs_out_at) == (OK, 896, None)
     assert today.message() == (
         "Today's 1,000 Xero calls are enough at this rate: about 896 in the next 24 hours."
@@ -191,7 +191,7 @@ def test_a_steady_starter_day_is_ok() -> None:
     runs = tuple((7, NOW - timedelta(seconds=672 * n + 300)) for n in range(128))
     usage = _usage(1000, runs)
     schedule = plan_next_pass(usage, 7, FIVE_MINUTES, NOW - timedelta(seconds=300))
-    today = day_outlook(usage, schedule, 0, NOW)
+    today = day_outlook(usage, schedule, NOW)
     assert (today.calls_left, today.level) == (104, OK)
 
 
@@ -200,7 +200,7 @@ def test_a_big_import_this_morning_makes_a_low_day() -> None:
     # other 100 last 2.7 hours, long before the import's calls leave the window
     usage = _usage(1000, ((800, NOW - 2 * HOUR),))
     schedule = plan_next_pass(usage, 7, FIVE_MINUTES, NOW)
-    today = day_outlook(usage, schedule, 0, NOW)
+    today = day_outlook(usage, schedule, NOW)
     assert today.level == LOW and today.runs_out_at is not None
     lasts = timedelta(seconds=100 * 86400 / 896)  # 2 h 40 min 43 s
     assert abs(today.runs_out_at - (NOW + lasts)) < timedelta(milliseconds=1)
@@ -215,23 +215,30 @@ def test_a_sync_beside_the_schedule_is_no_warning() -> None:
     # little: less than three passes short
     usage = _usage(1000, ((20, NOW - timedelta(minutes=10)),))
     schedule = plan_next_pass(usage, 7, FIVE_MINUTES, NOW)
-    assert day_outlook(usage, schedule, 0, NOW).level == OK
+    assert day_outlook(usage, schedule, NOW).level == OK
     # 60 of them are a burst the day does not absorb
     usage = _usage(1000, ((60, NOW - timedelta(minutes=10)),))
-    assert day_outlook(usage, schedule, 0, NOW).level == LOW
+    assert day_outlook(usage, schedule, NOW).level == LOW
 
 
-def test_pushes_beyond_the_day_make_it_low() -> None:
-    usage = _usage(5000, ((300, NOW - HOUR),))
+def test_pushes_that_take_most_of_the_day_make_it_low() -> None:
+    # 3,000 calls of pushes in the last 24 hours: passes get the other 2,000
+    # (one of 7 every 302 s: 1,995), and the day has no room left for the 500
+    # kept for them
+    usage = _usage(5000, ((300, NOW - HOUR),), pushes=3000)
     schedule = plan_next_pass(usage, 7, FIVE_MINUTES, NOW)
-    today = day_outlook(usage, schedule, 3000, NOW)  # 2,016 for passes + 3,000 pushes
-    assert (today.forecast_calls, today.level) == (5016, LOW)
+    today = day_outlook(usage, schedule, NOW)
+    assert (schedule.forecast_calls, today.forecast_calls, today.level) == (1995, 4995, LOW)
+    # more pushes than the day allows
+    usage = _usage(5000, ((300, NOW - HOUR),), pushes=5200)
+    today = day_outlook(usage, plan_next_pass(usage, 7, FIVE_MINUTES, NOW), NOW)
+    assert today.forecast_calls > 5000 and today.level == LOW
 
 
 def test_a_spent_day_waits_for_calls_to_free_up() -> None:
     usage = _usage(1000, ((950, NOW - 3 * HOUR),))
     schedule = plan_next_pass(usage, 7, FIVE_MINUTES, NOW)
-    today = day_outlook(usage, schedule, 0, NOW)
+    today = day_outlook(usage, schedule, NOW)
     assert (today.calls_left, today.level, today.runs_out_at) == (50, SPENT, None)
     assert today.next_pass_at == NOW + timedelta(hours=21)
     assert today.message() == (
@@ -256,9 +263,9 @@ def test_the_outlook_from_the_run_log(db_engine: Engine) -> None:
         "daily_budget": 1000,
         "push_reserve": 100,
         "push_calls": 0,
-        "forecast_calls": 8 * (86400 // 768),
+        "forecast_calls": 6 * (86400 // 576),  # 900 for passes less the 100
         "warning": OK,
-        "message": "Today's 1,000 Xero calls are enough at this rate: about 896 in the next "
+        "message": "Today's 1,000 Xero calls are enough at this rate: about 900 in the next "
         "24 hours.",
         "runs_out_at": None,
     }
@@ -267,7 +274,7 @@ def test_the_outlook_from_the_run_log(db_engine: Engine) -> None:
         add_run_counts(connection, run_id, "push", calls=20)
     low = outlook()["today"]
     assert low["warning"] == LOW and low["push_calls"] == 20  # type: ignore[index]
-    assert low["forecast_calls"] == 896 + 20  # type: ignore[index]
+    assert low["forecast_calls"] == 900 + 20  # type: ignore[index]
     _run(db_engine, now - HOUR, "day_limit", calls=150)
     spent = outlook()
     assert spent["today"]["warning"] == SPENT  # type: ignore[index]

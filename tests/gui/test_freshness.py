@@ -46,15 +46,15 @@ def test_the_status_tab_shows_ages_the_next_sync_and_the_warning(
 ) -> None:
     tab = window.status_tab
     window.tabs.setCurrentWidget(tab)
-    _log_run(sqlite_url, timedelta(minutes=10, seconds=5), 20, ("contacts", "items"))
+    _log_run(sqlite_url, timedelta(minutes=5, seconds=5), 20, ("contacts", "items"))
 
     async def body() -> None:
         await window.controller.open_database(sqlite_url)
         await wait_until(lambda: tab.freshness.text(), 10, "the freshness lines")
         await window.ops.wait_idle()
         assert tab.freshness.text().splitlines() == [
-            "Customers and suppliers: read 10 minutes ago",
-            "Products and stock: read 10 minutes ago",
+            "Customers and suppliers: read 5 minutes ago",
+            "Products and stock: read 5 minutes ago",
             "Invoices: not read yet",
             "Credit notes: not read yet",
             "Purchase orders: not read yet",
@@ -63,11 +63,11 @@ def test_the_status_tab_shows_ages_the_next_sync_and_the_warning(
         ]
         assert tab.next_sync.text().startswith("<b>Next sync at ")
         assert "(as often as today's Xero calls allow)" in tab.next_sync.text()
-        assert "about 896 Xero calls" in tab.forecast.text()
+        assert "about 900 Xero calls" in tab.forecast.text()
         assert tab.warning.isHidden()  # 980 of 1,000 left: an ordinary day
         # an import spent all but the pushes' calls: the warning shows, and the
         # next sync waits for the import's calls to leave the day's window
-        _log_run(sqlite_url, timedelta(minutes=5), 940, ())
+        _log_run(sqlite_url, timedelta(minutes=2), 940, ())
         tab.reload()
         await wait_until(lambda: not tab.warning.isHidden(), 10, "the warning")
         await window.ops.wait_idle()

@@ -35,13 +35,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
-from xerodesk.engine.budget import DAY, PUSH, DayUsage, day_usage
+from xerodesk.engine.budget import DAY, DayUsage, day_usage
 from xerodesk.engine.freshness import EntityFreshness, entity_freshness
 from xerodesk.engine.schedule import PassSchedule, planned_now
 from xerodesk.store.options import Options
-from xerodesk.store.xd_models import SyncRun, SyncRunEntity
 
 __all__ = ["LOW", "OK", "SPENT", "DayOutlook", "SyncOutlook", "day_outlook", "sync_outlook"]
 
@@ -142,12 +141,11 @@ def _freed_within(usage: DayUsage, now: datetime, span: timedelta) -> int:
     return sum(calls for calls, at in usage.runs if now < at + DAY <= now + span)
 
 
-def day_outlook(
-    usage: DayUsage, schedule: PassSchedule, push_calls: int, now: datetime
-) -> DayOutlook:
-    """The warning for today's ``usage`` at ``schedule``, pushes at their last day's pace."""
+def day_outlook(usage: DayUsage, schedule: PassSchedule, now: datetime) -> DayOutlook:
+    """The warning for today's ``usage`` at ``schedule``, pushes at their last day's pace
+    (``DayUsage.push_calls``: those sent within passes and in runs of their own)."""
     reserve = schedule.reserve
-    forecast = schedule.forecast_calls + push_calls
+    forecast = schedule.forecast_calls + usage.push_calls
     soon = usage.calls_left - reserve + _freed_within(usage, now, schedule.interval)
     short = runs_out_at(usage, reserve, forecast, LOW_PASSES * schedule.pass_cost, now)
     if usage.calls_left <= reserve and soon < schedule.pass_cost:
@@ -162,29 +160,12 @@ def day_outlook(
         calls_used=usage.used,
         calls_left=usage.calls_left,
         push_reserve=reserve,
-        push_calls=push_calls,
+        push_calls=usage.push_calls,
         forecast_calls=forecast,
         level=level,
         runs_out_at=runs_out_at(usage, reserve, forecast, 0, now) if level == LOW else None,
         next_pass_at=schedule.due_at,
     )
-
-
-def push_calls_today(connection: Connection, now: datetime) -> int:
-    """The calls pushes made in the last 24 hours: within passes (entity ``push``)
-    and in runs of their own (trigger ``push``)."""
-    within = connection.scalar(
-        select(func.coalesce(func.sum(SyncRunEntity.calls), 0))
-        .join(SyncRun, SyncRun.id == SyncRunEntity.run_id)
-        .where(SyncRunEntity.entity == PUSH, SyncRun.trigger != PUSH)
-        .where(SyncRun.started_at > now - DAY)
-    )
-    alone = connection.scalar(
-        select(func.coalesce(func.sum(SyncRun.calls_used), 0)).where(
-            SyncRun.trigger == PUSH, SyncRun.started_at > now - DAY
-        )
-    )
-    return int(within or 0) + int(alone or 0)
 
 
 @dataclass(frozen=True)
@@ -208,5 +189,5 @@ def sync_outlook(connection: Connection, now: datetime) -> SyncOutlook:
     options = Options.load(connection)
     usage = day_usage(connection, options.daily_call_budget, now)
     schedule = planned_now(connection, now)
-    today = day_outlook(usage, schedule, push_calls_today(connection, now), now)
+    today = day_outlook(usage, schedule, now)
     return SyncOutlook(entity_freshness(connection, now), schedule, today, now)
