@@ -23,12 +23,13 @@ from typing import Any, cast
 
 from starlette.applications import Starlette
 from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 
 from xerodesk.sandbox.control import control_routes
-from xerodesk.sandbox.gate import ApiGate
+from xerodesk.sandbox.gate import ApiGate, BodyCounter
 from xerodesk.sandbox.identity_http import identity_routes
 from xerodesk.sandbox.rates import eurofxref_daily
 from xerodesk.sandbox.state import SandboxState
@@ -77,7 +78,14 @@ def default_api_routes() -> list[BaseRoute]:
 def build_app(state: SandboxState, api_routes: Sequence[BaseRoute] | None = None) -> Starlette:
     """The whole sandbox as one Starlette app; handlers find ``state`` in ``app.state.sandbox``."""
     routes = list(api_routes) if api_routes is not None else default_api_routes()
-    api = ApiGate(ExceptionMiddleware(Router(routes)), state)
+    # Compressed when the client asks (Accept-Encoding: gzip), as any HTTP server
+    # may (RFC 9110, sections 8.4 and 12.5.3). Xero's documentation does not say
+    # which encodings api.xero.com serves; the client measures what it is sent.
+    # Starlette's own middleware at zlib's default level; bodies under 500 bytes
+    # (an empty page, an error) are not worth the gzip header. The gate outside
+    # counts the wire bytes, ``BodyCounter`` inside the bytes the handlers wrote.
+    handlers = BodyCounter(ExceptionMiddleware(Router(routes)))
+    api = ApiGate(GZipMiddleware(handlers, minimum_size=500, compresslevel=6), state)
     app = Starlette(
         routes=[
             Route("/", index, methods=["GET"]),

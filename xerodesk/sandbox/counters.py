@@ -5,7 +5,9 @@ Counted: Accounting API calls by endpoint (``GET /Contacts``,
 every 429, storms included; the other keys count real limit refusals by
 ``X-Rate-Limit-Problem``), faults by kind,
 pages served (successful GETs that sent ``page``), calls in flight and their
-peak, and identity calls by kind (token grants, authorize, connections).
+peak, identity calls by kind (token grants, authorize, connections), and the
+bytes of the Accounting API's response bodies by endpoint: as the handlers
+wrote them and as they went on the wire (gzip, when the client asked for it).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class Counters:
             self.faults: Counter[str] = Counter()
             self.identity: Counter[str] = Counter()
             self.pages_served = 0
+            self.bytes_body: Counter[str] = Counter()
+            self.bytes_wire: Counter[str] = Counter()
             self.in_flight = getattr(self, "in_flight", 0)
             self.peak_concurrency = self.in_flight
 
@@ -59,6 +63,13 @@ class Counters:
                 self.pages_served += 1
             if status == 429:
                 self.rate_limited["total"] += 1
+
+    def bytes_sent(self, method: str, path: str, body: int, wire: int) -> None:
+        """One response's body: ``body`` bytes as written, ``wire`` as sent."""
+        key = endpoint_key(method, path)
+        with self._lock:
+            self.bytes_body[key] += body
+            self.bytes_wire[key] += wire
 
     def limited(self, problem: str) -> None:
         with self._lock:
@@ -84,6 +95,14 @@ class Counters:
                 "pages_served": self.pages_served,
                 "faults": dict(sorted(self.faults.items())),
                 "identity": dict(sorted(self.identity.items())),
+                "bytes": {
+                    "body": sum(self.bytes_body.values()),
+                    "wire": sum(self.bytes_wire.values()),
+                    "by_endpoint": {
+                        key: {"body": self.bytes_body[key], "wire": self.bytes_wire[key]}
+                        for key in sorted(self.bytes_body)
+                    },
+                },
             }
 
     def _problems(self) -> dict[str, int]:

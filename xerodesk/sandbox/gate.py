@@ -100,6 +100,8 @@ class ApiGate:
         paged = method == "GET" and any(k.lower() == "page" for k in query)
         state.counters.call_started(method, path)
         recorder = _StatusRecorder(send, state, paged)
+        body = BodyCount()
+        scope.setdefault("state", {})[BODY_COUNT] = body
         try:
             headers = Headers(scope=scope)
             access = state.identity.check_api(
@@ -123,6 +125,8 @@ class ApiGate:
                 state.limits.release(tenant_id)
         finally:
             state.counters.call_finished()
+            written = body.size if body.counted else recorder.wire
+            state.counters.bytes_sent(method, path, written, recorder.wire)
 
     async def _serve(
         self, scope: Scope, receive: Receive, send: _StatusRecorder, fault: Fault | None, path: str
@@ -197,8 +201,12 @@ class _StatusRecorder:
         self.extra: dict[str, str] = {}
         self.swallow = False
         self.started = False
+        #: body bytes sent, as they go on the wire
+        self.wire = 0
 
     async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.body" and not self.swallow:
+            self.wire += len(message.get("body", b""))
         if message["type"] == "http.response.start":
             self.started = True
             status = int(message["status"])
@@ -210,6 +218,39 @@ class _StatusRecorder:
                     headers[name] = value
         if not self.swallow:
             await self._send(message)
+
+
+#: where ``BodyCounter`` finds the call's ``BodyCount`` in the ASGI scope's state
+BODY_COUNT = "xerodesk.body_count"
+
+
+class BodyCount:
+    """The bytes of one response's body as the handler wrote it (before gzip)."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.counted = False
+
+
+class BodyCounter:
+    """ASGI wrapper, inside the compression, that counts the bodies handlers write."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        count = scope.get("state", {}).get(BODY_COUNT)
+        if scope["type"] != "http" or not isinstance(count, BodyCount):
+            await self.app(scope, receive, send)
+            return
+
+        async def counting(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                count.size += len(message.get("body", b""))
+                count.counted = True
+            await send(message)
+
+        await self.app(scope, receive, counting)
 
 
 def _relative_path(scope: Scope) -> str:

@@ -202,6 +202,8 @@ class Transport:
         correlation = raw.headers.get("Xero-Correlation-Id")
         status = raw.status_code
         self.accounting.record(request.endpoint, outcome_for_status(status), correlation)
+        # num_bytes_downloaded counts the raw stream, before httpx decodes it
+        self.accounting.record_bytes(request.endpoint, len(content), raw.num_bytes_downloaded)
         if status == 429:
             day_over = self.pacer.rate_limited(limits)
             log.info(
@@ -223,7 +225,15 @@ class Transport:
         return XeroResponse(status, raw.headers, body, limits, correlation)
 
     def _headers(self, request: XeroRequest, token: str) -> dict[str, str]:
-        headers = {"Accept": "application/json", "Authorization": f"Bearer {token}"}
+        headers = {
+            "Accept": "application/json",
+            # Ask for compressed answers, by name: httpx would otherwise offer every
+            # decoder that happens to be installed. Content negotiation is plain HTTP
+            # (RFC 9110, sections 8.4 and 12.5.3); Xero's documentation does not say
+            # which encodings api.xero.com serves, so both sizes are measured.
+            "Accept-Encoding": "gzip",
+            "Authorization": f"Bearer {token}",
+        }
         if request.with_tenant and self.tenant_id:
             headers["xero-tenant-id"] = self.tenant_id
         if request.body is not None:

@@ -2,7 +2,10 @@
 
 Every call the client makes is counted by endpoint (``"GET Contacts"``) and
 outcome (``"ok"``, ``"rate_limited"``, ...), alongside the latest limit
-headers. ``UsageSnapshot`` is an immutable copy that is safe to hand to another
+headers, and so are the bytes of every response: as read (after
+decompression) and as they crossed the network. Xero charges apps for the
+data they read out, so both are kept per endpoint and in total.
+``UsageSnapshot`` is an immutable copy that is safe to hand to another
 thread. ``DailyBudget`` lets the engine plan a pass before it starts:
 ``remaining_today()`` and ``can_afford(n)``.
 """
@@ -177,6 +180,14 @@ class UsageSnapshot:
     remaining_today: int
     retries: int = 0
     last_correlation_id: str | None = field(default=None)
+    #: bytes of the responses' bodies as read, after decompression
+    bytes_read: int = 0
+    #: bytes of the responses' bodies as they came over the network (compressed)
+    wire_bytes: int = 0
+    #: endpoint -> (bytes read, bytes on the wire)
+    bytes_by_endpoint: MappingProxyType[str, tuple[int, int]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     def as_dict(self) -> dict[str, object]:
         """Plain JSON-ready data for the run log."""
@@ -193,6 +204,12 @@ class UsageSnapshot:
             "calls_in_last_minute": self.calls_in_last_minute,
             "daily_limit": self.daily_limit,
             "remaining_today": self.remaining_today,
+            "bytes_read": self.bytes_read,
+            "wire_bytes": self.wire_bytes,
+            "bytes_by_endpoint": {
+                k: {"read": read, "wire": wire}
+                for k, (read, wire) in self.bytes_by_endpoint.items()
+            },
         }
 
 
@@ -206,6 +223,7 @@ class CallAccounting:
         self._by_outcome: Counter[str] = Counter()
         self._retries = 0
         self._last_correlation_id: str | None = None
+        self._bytes: dict[str, list[int]] = {}
 
     def record(self, endpoint: str, outcome: Outcome, correlation_id: str | None = None) -> None:
         """Count one call that reached (or tried to reach) Xero."""
@@ -213,6 +231,19 @@ class CallAccounting:
         self._by_outcome[outcome] += 1
         if correlation_id:
             self._last_correlation_id = correlation_id
+
+    def record_bytes(self, endpoint: str, read: int, wire: int) -> None:
+        """Count one response's body: ``read`` after decompression, ``wire`` as sent."""
+        totals = self._bytes.setdefault(endpoint, [0, 0])
+        totals[0] += read
+        totals[1] += wire
+
+    def bytes_totals(self) -> tuple[int, int]:
+        """(bytes read, bytes on the wire) of every response so far."""
+        return (
+            sum(read for read, _ in self._bytes.values()),
+            sum(wire for _, wire in self._bytes.values()),
+        )
 
     def record_retry(self) -> None:
         self._retries += 1
@@ -242,4 +273,9 @@ class CallAccounting:
             remaining_today=self.budget.remaining_today(),
             retries=self._retries,
             last_correlation_id=self._last_correlation_id,
+            bytes_read=self.bytes_totals()[0],
+            wire_bytes=self.bytes_totals()[1],
+            bytes_by_endpoint=MappingProxyType(
+                {k: (v[0], v[1]) for k, v in sorted(self._bytes.items())}
+            ),
         )
