@@ -37,6 +37,7 @@ from xerodesk.store.database import display_url, open_engine
 from xerodesk.store.options import Options, seed_defaults
 from xerodesk.store.queries import StatusSnapshot, status_snapshot
 from xerodesk.store.types import utcnow
+from xerodesk.xero.client import XeroClient
 from xerodesk.xero.connect import open_client
 
 log = logging.getLogger(__name__)
@@ -164,7 +165,7 @@ async def run_sync_pass(
             )
             async with client:
                 await prepare_client(client, db)
-                before = client.usage().calls
+                before, bytes_before = client.usage().calls, client.accounting.bytes_totals()
                 pushes = [await push_pending(client, db, progress=progress)]
                 pushed = client.usage().calls - before
                 runner = PassRunner(client, db, progress)
@@ -175,13 +176,23 @@ async def run_sync_pass(
                     pushes.append(await push_pending(client, db, progress=progress))
                     pushed += client.usage().calls - before
                 remaining = client.usage().day_remaining
-                await db.write(record_push_calls, report.run_id, pushed, remaining)
+                read = _push_bytes(client, bytes_before, report)
+                await db.write(record_push_calls, report.run_id, pushed, remaining, read)
                 return SyncOutcome(report, pushes)
         finally:
             await asyncio.to_thread(lock.release)
     finally:
         db.close()
         engine.dispose()
+
+
+def _push_bytes(client: XeroClient, before: tuple[int, int], report: PassReport) -> tuple[int, int]:
+    """The bytes the pushes around a pass read: all since ``before`` less the pass's."""
+    read, wire = client.accounting.bytes_totals()
+    return (
+        read - before[0] - report.bytes_read,
+        wire - before[1] - report.wire_bytes,
+    )
 
 
 async def run_dry_run(settings: SyncSettings, progress: ProgressSink | None = None) -> DryRunReport:

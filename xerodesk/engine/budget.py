@@ -83,6 +83,9 @@ class DayUsage:
     runs: tuple[tuple[int, datetime], ...] = ()
     #: of ``used``, the calls pushes made (their own runs and within passes)
     push_calls: int = 0
+    #: bytes of Xero's answers in the last 24 hours: as read, and on the wire
+    bytes_read: int = 0
+    wire_bytes: int = 0
 
 
 def day_usage(connection: Connection, daily_budget: int, now: datetime | None = None) -> DayUsage:
@@ -95,16 +98,20 @@ def day_usage(connection: Connection, daily_budget: int, now: datetime | None = 
             SyncRun.finished_at,
             SyncRun.day_remaining,
             SyncRun.trigger,
+            SyncRun.bytes_read,
+            SyncRun.wire_bytes,
         )
         .where(SyncRun.started_at > now - DAY)
         .order_by(SyncRun.id)
     ).all()
-    used = pushes = 0
+    used = pushes = read = wire = 0
     xero: int | None = None
     seen_at: datetime | None = None
     runs: list[tuple[int, datetime]] = []
-    for calls, started, finished, remaining, trigger in rows:
+    for calls, started, finished, remaining, trigger, run_read, run_wire in rows:
         calls = int(calls or 0)
+        read += int(run_read or 0)
+        wire += int(run_wire or 0)
         used += calls
         pushes += calls if trigger == PUSH else 0
         runs.append((calls, finished or started))
@@ -116,7 +123,8 @@ def day_usage(connection: Connection, daily_budget: int, now: datetime | None = 
     left = daily_budget - used
     if xero is not None:
         left = min(left, xero)
-    return DayUsage(now, daily_budget, used, xero, seen_at, max(0, left), tuple(runs), pushes)
+    runs_ = tuple(runs)
+    return DayUsage(now, daily_budget, used, xero, seen_at, max(0, left), runs_, pushes, read, wire)
 
 
 def _push_calls_in_passes(connection: Connection, now: datetime) -> int:
@@ -130,10 +138,15 @@ def _push_calls_in_passes(connection: Connection, now: datetime) -> int:
 
 
 def record_push_run(
-    connection: Connection, calls: int, started_at: datetime, remaining: int | None
+    connection: Connection,
+    calls: int,
+    started_at: datetime,
+    remaining: int | None,
+    read: tuple[int, int] = (0, 0),
 ) -> None:
     """Log the calls of pushes sent between passes as a run of their own (trigger
-    ``push``), so that the day's count and the planner see them after a restart."""
+    ``push``), so that the day's count and the planner see them after a restart;
+    ``read`` is the bytes of Xero's answers (as read, on the wire)."""
     if calls > 0:
         connection.execute(
             insert(SyncRun).values(
@@ -143,6 +156,8 @@ def record_push_run(
                 outcome="ok",
                 calls_used=calls,
                 day_remaining=remaining,
+                bytes_read=read[0],
+                wire_bytes=read[1],
             )
         )
 
@@ -191,15 +206,24 @@ def record_day_remaining(connection: Connection, run_id: int, remaining: int | N
 
 
 def record_push_calls(
-    connection: Connection, run_id: int, calls: int, remaining: int | None
+    connection: Connection,
+    run_id: int,
+    calls: int,
+    remaining: int | None,
+    read: tuple[int, int] = (0, 0),
 ) -> None:
-    """Add the calls of the pushes sent around a pass to its run (entity ``push``)."""
+    """Add the calls (and the bytes, as read and on the wire) of the pushes sent
+    around a pass to its run (entity ``push``)."""
     if calls > 0:
         add_run_counts(connection, run_id, PUSH, calls=calls)
         connection.execute(
             update(SyncRun)
             .where(SyncRun.id == run_id)
-            .values(calls_used=SyncRun.calls_used + calls)
+            .values(
+                calls_used=SyncRun.calls_used + calls,
+                bytes_read=SyncRun.bytes_read + read[0],
+                wire_bytes=SyncRun.wire_bytes + read[1],
+            )
         )
     record_day_remaining(connection, run_id, remaining)
 

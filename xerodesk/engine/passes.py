@@ -100,6 +100,9 @@ class PassReport:
     message: str | None = None
     entities: dict[str, PullResult] = field(default_factory=dict)
     calls: int = 0
+    #: bytes of Xero's answers: as read (after decompression), and on the wire
+    bytes_read: int = 0
+    wire_bytes: int = 0
     new_review_items: int = 0
     #: the reconciliation sweep, when one ran
     sweep: SweepResult | None = None
@@ -186,6 +189,7 @@ class PassRunner:
         self.last_report = report
         reviews_before = await self.db.read(_open_review_count)
         calls_before = self.client.usage().calls
+        bytes_before = self.client.accounting.bytes_totals()
         try:
             options = await self.db.read(Options.load)
             state = PassState(options, request, run_id, report)
@@ -206,7 +210,9 @@ class PassRunner:
         finally:
             # the run's record is written whole even when the pass is being
             # stopped (a stop arriving here would otherwise leave it "running")
-            finish = asyncio.ensure_future(self._finish(report, calls_before, reviews_before))
+            finish = asyncio.ensure_future(
+                self._finish(report, calls_before, bytes_before, reviews_before)
+            )
             try:
                 await asyncio.shield(finish)
             except asyncio.CancelledError:
@@ -214,13 +220,23 @@ class PassRunner:
                 raise
         return report
 
-    async def _finish(self, report: PassReport, calls_before: int, reviews_before: int) -> None:
-        """Record how the pass ended: outcome, calls, new review items, Xero's day count."""
+    async def _finish(
+        self,
+        report: PassReport,
+        calls_before: int,
+        bytes_before: tuple[int, int],
+        reviews_before: int,
+    ) -> None:
+        """Record how the pass ended: outcome, calls, bytes, new review items, Xero's day count."""
         run_id = report.run_id
         report.calls = self.client.usage().calls - calls_before
+        now_read, now_wire = self.client.accounting.bytes_totals()
+        report.bytes_read = now_read - bytes_before[0]
+        report.wire_bytes = now_wire - bytes_before[1]
         report.new_review_items = max(0, await self.db.read(_open_review_count) - reviews_before)
         outcome = report.outcome if report.outcome != "running" else "cancelled"
-        await self.db.write(finish_run, run_id, outcome, report.calls, report.message)
+        read = (report.bytes_read, report.wire_bytes)
+        await self.db.write(finish_run, run_id, outcome, report.calls, report.message, read)
         await self.db.write(record_day_remaining, run_id, self.client.usage().day_remaining)
 
     async def _run_entities(self, state: PassState) -> None:

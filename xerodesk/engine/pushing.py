@@ -108,10 +108,13 @@ class OutboxPusher:
         self._last_push = asyncio.get_running_loop().time()
         options = await self.db.read(Options.load)
         started = utcnow()
+        before = self.client.accounting.bytes_totals()
         report = await push_pending(self.client, self.db, options, progress=self.progress)
         self.reports.append(report)
         remaining = self.client.usage().day_remaining
-        await self.db.write(record_push_run, report.calls, started, remaining)
+        after = self.client.accounting.bytes_totals()
+        read = (after[0] - before[0], after[1] - before[1])
+        await self.db.write(record_push_run, report.calls, started, remaining, read)
 
     async def close(self) -> None:
         """Stop listening (the service is ending)."""

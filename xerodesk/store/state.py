@@ -115,12 +115,25 @@ def start_run(connection: Connection, trigger: str, runner: str | None = None) -
 
 
 def finish_run(
-    connection: Connection, run_id: int, outcome: str, calls_used: int, message: str | None
+    connection: Connection,
+    run_id: int,
+    outcome: str,
+    calls_used: int,
+    message: str | None,
+    read: tuple[int, int] = (0, 0),
 ) -> None:
+    """End a run: its outcome, calls, message and the bytes it read (as read, on the wire)."""
     connection.execute(
         update(SyncRun)
         .where(SyncRun.id == run_id)
-        .values(finished_at=utcnow(), outcome=outcome, calls_used=calls_used, message=message)
+        .values(
+            finished_at=utcnow(),
+            outcome=outcome,
+            calls_used=calls_used,
+            message=message,
+            bytes_read=read[0],
+            wire_bytes=read[1],
+        )
     )
 
 

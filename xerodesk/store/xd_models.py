@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xerodesk.store.base import Base
@@ -46,6 +46,9 @@ class SyncRun(Base):
     runner: Mapped[str | None] = mapped_column(Name)
     #: Xero's ``X-DayLimit-Remaining`` (less calls sent since) when the run ended
     day_remaining: Mapped[int | None] = mapped_column(Integer)
+    #: bytes of Xero's answers as read (after decompression) and on the wire
+    bytes_read: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    wire_bytes: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class SyncRunEntity(Base):
