@@ -10,6 +10,7 @@ SQL arithmetic and comparisons on the columns numeric for the CRM's reports.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,6 +61,24 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+#: what ``utcnow`` reads: the machine's clock unless a program set another
+_wall_clock: Callable[[], datetime] | None = None
+
+
+def set_wall_clock(clock: Callable[[], datetime] | None) -> Callable[[], datetime] | None:
+    """Make ``utcnow`` read ``clock`` in this process (None: the machine's clock again).
+
+    For a program that plays time faster than it runs, such as the benchmark's
+    simulated day: the engine reads all its times through ``utcnow``, so the run
+    log, the cursors and the planner follow the simulated clock. Returns the
+    clock it replaces.
+    """
+    global _wall_clock
+    previous, _wall_clock = _wall_clock, clock
+    return previous
+
+
 def utcnow() -> datetime:
     """The current time as an aware UTC datetime."""
-    return datetime.now(UTC)
+    clock = _wall_clock
+    return clock() if clock is not None else datetime.now(UTC)
