@@ -84,8 +84,10 @@ def load_pools(connection: Connection) -> Pools:
     contacts = connection.execute(
         select(SalesLedger.sales_ledger_id).where(SalesLedger.sales_ledger_id.is_not(None))
     ).scalars()
-    items = connection.execute(
-        select(Product.xero_item_id).where(Product.xero_item_id.is_not(None))
+    items = connection.execute(  # sold items: Xero blanks the description of the others
+        select(Product.xero_item_id).where(
+            Product.xero_item_id.is_not(None), Product.sellable.is_(True)
+        )
     ).scalars()
     invoices = connection.execute(
         select(SalesOrderHeader.xero_invoice_id).where(
