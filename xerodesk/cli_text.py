@@ -71,6 +71,7 @@ def outlook_text(outlook: SyncOutlook) -> str:
         f"{today.calls_left:,} left ({today.push_reserve:,} kept for sending orders and "
         f"customers); about {today.forecast_calls:,} in the next 24 hours at this rate"
     )
+    lines.append(today.data_text())
     label = {"ok": "OK", "low": "Warning", "spent": "Warning"}.get(today.level, today.level)
     lines.append(f"{label}: {today.message()}")
     return "\n".join(lines)

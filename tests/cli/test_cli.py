@@ -152,6 +152,10 @@ def test_db_upgrade_then_status_json(tmp_path: Path) -> None:
         "message": "Today's 5,000 Xero calls are enough at this rate: about 4,320 in the next "
         "24 hours.",
         "runs_out_at": None,
+        "bytes_read": 0,
+        "wire_bytes": 0,
+        "forecast_bytes_read": 0,
+        "forecast_wire_bytes": 0,
     }
     # 5,000 a day less 500 for pushes would allow a pass of 6 calls every 115 s:
     # the two minutes of the option are the tighter bound

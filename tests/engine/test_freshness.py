@@ -11,6 +11,7 @@ from the run log.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, insert, update
@@ -185,6 +186,20 @@ def test_a_full_day_is_ok() -> None:
     )
 
 
+def test_the_days_megabytes_and_their_forecast_at_this_schedule() -> None:
+    usage = replace(_usage(1000, ((7, NOW - timedelta(hours=1)),)), bytes_read=4_200_000)
+    usage = replace(usage, wire_bytes=700_000)
+    schedule = plan_next_pass(usage, 7, FIVE_MINUTES, NOW)  # one pass every 672 s: 128 a day
+    today = day_outlook(usage, schedule, NOW, (30_000, 6_000))
+    data = today.to_json()
+    assert (data["bytes_read"], data["wire_bytes"]) == (4_200_000, 700_000)
+    assert (data["forecast_bytes_read"], data["forecast_wire_bytes"]) == (3_840_000, 768_000)
+    assert today.data_text() == (
+        "Read from Xero in the last 24 hours: 4.2 MB (0.7 MB over the network); "
+        "about 3.8 MB in the next 24 hours at this rate"
+    )
+
+
 def test_a_steady_starter_day_is_ok() -> None:
     # a pass of 7 every 672 s for the last 24 hours: about 104 left, one pass
     # above the reserve, and a pass's calls leave the window every 672 s
@@ -268,6 +283,10 @@ def test_the_outlook_from_the_run_log(db_engine: Engine) -> None:
         "message": "Today's 1,000 Xero calls are enough at this rate: about 900 in the next "
         "24 hours.",
         "runs_out_at": None,
+        "bytes_read": 0,
+        "wire_bytes": 0,
+        "forecast_bytes_read": 0,
+        "forecast_wire_bytes": 0,
     }
     run_id = _run(db_engine, now - 2 * HOUR, "ok", read=("contacts",), calls=800)
     with db_engine.begin() as connection:

@@ -39,7 +39,7 @@ from sqlalchemy import Connection
 
 from xerodesk.engine.budget import DAY, DayUsage, day_usage
 from xerodesk.engine.freshness import EntityFreshness, entity_freshness
-from xerodesk.engine.schedule import PassSchedule, planned_now
+from xerodesk.engine.schedule import PassSchedule, measured_pass_bytes, planned_now
 from xerodesk.store.options import Options
 
 __all__ = ["LOW", "OK", "SPENT", "DayOutlook", "SyncOutlook", "day_outlook", "sync_outlook"]
@@ -73,6 +73,20 @@ class DayOutlook:
     #: when, at this pace, the calls beside the reserve run out (None: they last)
     runs_out_at: datetime | None
     next_pass_at: datetime
+    #: bytes of Xero's answers in the last 24 hours: as read, and on the wire
+    bytes_read: int = 0
+    wire_bytes: int = 0
+    #: the same for the next 24 hours at this schedule (the passes' median bytes)
+    forecast_bytes_read: int = 0
+    forecast_wire_bytes: int = 0
+
+    def data_text(self) -> str:
+        """What was read from Xero today and the forecast, in megabytes."""
+        return (
+            f"Read from Xero in the last 24 hours: {megabytes(self.bytes_read)} "
+            f"({megabytes(self.wire_bytes)} over the network); about "
+            f"{megabytes(self.forecast_bytes_read)} in the next 24 hours at this rate"
+        )
 
     def message(self, clock: ClockText = utc_clock) -> str:
         """The warning in an admin's words (times through ``clock``)."""
@@ -112,6 +126,10 @@ class DayOutlook:
             "warning": self.level,
             "message": self.message(),
             "runs_out_at": self.runs_out_at.isoformat() if self.runs_out_at else None,
+            "bytes_read": self.bytes_read,
+            "wire_bytes": self.wire_bytes,
+            "forecast_bytes_read": self.forecast_bytes_read,
+            "forecast_wire_bytes": self.forecast_wire_bytes,
         }
 
 
@@ -141,9 +159,20 @@ def _freed_within(usage: DayUsage, now: datetime, span: timedelta) -> int:
     return sum(calls for calls, at in usage.runs if now < at + DAY <= now + span)
 
 
-def day_outlook(usage: DayUsage, schedule: PassSchedule, now: datetime) -> DayOutlook:
+def megabytes(count: int) -> str:
+    """``12.3 MB`` (decimal megabytes, as data allowances are counted)."""
+    return f"{count / 1_000_000:,.1f} MB"
+
+
+def day_outlook(
+    usage: DayUsage,
+    schedule: PassSchedule,
+    now: datetime,
+    pass_bytes: tuple[int, int] = (0, 0),
+) -> DayOutlook:
     """The warning for today's ``usage`` at ``schedule``, pushes at their last day's pace
-    (``DayUsage.push_calls``: those sent within passes and in runs of their own)."""
+    (``DayUsage.push_calls``: those sent within passes and in runs of their own);
+    ``pass_bytes`` is what a pass reads (as read, on the wire), for the day's forecast."""
     reserve = schedule.reserve
     forecast = schedule.forecast_calls + usage.push_calls
     soon = usage.calls_left - reserve + _freed_within(usage, now, schedule.interval)
@@ -165,7 +194,15 @@ def day_outlook(usage: DayUsage, schedule: PassSchedule, now: datetime) -> DayOu
         level=level,
         runs_out_at=runs_out_at(usage, reserve, forecast, 0, now) if level == LOW else None,
         next_pass_at=schedule.due_at,
+        bytes_read=usage.bytes_read,
+        wire_bytes=usage.wire_bytes,
+        forecast_bytes_read=pass_bytes[0] * _passes_a_day(schedule),
+        forecast_wire_bytes=pass_bytes[1] * _passes_a_day(schedule),
     )
+
+
+def _passes_a_day(schedule: PassSchedule) -> int:
+    return int(DAY / schedule.interval) if schedule.interval.total_seconds() > 0 else 0
 
 
 @dataclass(frozen=True)
@@ -189,5 +226,5 @@ def sync_outlook(connection: Connection, now: datetime) -> SyncOutlook:
     options = Options.load(connection)
     usage = day_usage(connection, options.daily_call_budget, now)
     schedule = planned_now(connection, now)
-    today = day_outlook(usage, schedule, now)
+    today = day_outlook(usage, schedule, now, measured_pass_bytes(connection))
     return SyncOutlook(entity_freshness(connection, now), schedule, today, now)

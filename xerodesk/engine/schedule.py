@@ -38,7 +38,14 @@ from xerodesk.engine.budget import DAY, PUSH, DayUsage, day_usage, push_reserve
 from xerodesk.store.options import Options
 from xerodesk.store.xd_models import SyncRun
 
-__all__ = ["PassSchedule", "measured_pass_cost", "next_pass", "plan_next_pass", "planned_now"]
+__all__ = [
+    "PassSchedule",
+    "measured_pass_bytes",
+    "measured_pass_cost",
+    "next_pass",
+    "plan_next_pass",
+    "planned_now",
+]
 
 #: a pass after no change reads five entities once, tax rates and currencies hourly:
 #: the cost assumed before any is measured (a little above a quiet pass)
@@ -129,6 +136,21 @@ def measured_pass_cost(connection: Connection) -> int:
     ).all()
     costs = [int(calls or 0) for (calls,) in rows]
     return round(statistics.median(costs)) if costs else DEFAULT_PASS_COST
+
+
+def measured_pass_bytes(connection: Connection) -> tuple[int, int]:
+    """The median bytes (as read, on the wire) of the last scheduled passes that finished."""
+    rows = connection.execute(
+        select(SyncRun.bytes_read, SyncRun.wire_bytes)
+        .where(SyncRun.trigger == "schedule", SyncRun.outcome == "ok")
+        .order_by(SyncRun.id.desc())
+        .limit(MEASURED_RUNS)
+    ).all()
+    if not rows:
+        return 0, 0
+    read = round(statistics.median(int(r or 0) for r, _ in rows))
+    wire = round(statistics.median(int(w or 0) for _, w in rows))
+    return read, wire
 
 
 def next_pass(connection: Connection, last_end: datetime, now: datetime) -> PassSchedule:

@@ -271,7 +271,7 @@ class StatusTab(QWidget):
         self.forecast.setText(
             f"At this rate the next 24 hours need about {number(today.forecast_calls)} Xero "
             f"calls{pushes}; {number(today.push_reserve)} a day are kept for sending orders "
-            "and customers."
+            f"and customers. {today.data_text()}."
         )
         style = WARNING_STYLE.get(today.level)
         if style is None:
