@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import report, scenarios
+from benchmarks.day_report import day_section
 from benchmarks.harness import KINDS, BenchmarkError, Databases, SandboxProcess
 from benchmarks.throughput import invoice_lines_per_second
 
@@ -144,7 +145,8 @@ def write_report(out: Path, target: Path) -> None:
     text = report.results_markdown(
         report.load_results(out), notes.read_text() if notes.exists() else ""
     )
-    target.write_text(text)
+    day = day_section(out / "day")
+    target.write_text(f"{text}\n{day}" if day else text)
     say(f"wrote {target}")
 
 

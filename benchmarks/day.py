@@ -46,6 +46,7 @@ from benchmarks.day_events import (
     plan_changes,
 )
 from benchmarks.harness import CLIENT_ID, CLIENT_SECRET, SandboxProcess
+from benchmarks.report import machine
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.passes import PassRequest, PassRunner
 from xerodesk.engine.pushing import OutboxPusher
@@ -62,7 +63,7 @@ from xerodesk.xero.connect import open_client
 CALL_SECONDS = 0.5
 #: simulated seconds from a CRM commit to the push that notices it (the service's poll)
 POLL_SECONDS = 1.0
-RESULTS = Path(__file__).parent / "results"
+RESULTS = Path(__file__).parent / "results" / "day"
 
 
 @dataclass
@@ -292,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
         result = run_day(settings, Path(folder))
     data = result.as_json()
     data["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    RESULTS.mkdir(exist_ok=True)
+    data["machine"] = machine()
+    RESULTS.mkdir(parents=True, exist_ok=True)
     label = "quiet" if args.quiet_day else "busy"
     out = RESULTS / f"day-{settings.size}-{settings.budget}-{label}.json"
     out.write_text(json.dumps(data, indent=2) + "\n")

@@ -115,11 +115,14 @@ def test_100000_links_scroll_without_stalls(
     window.tabs.setCurrentWidget(tab)
     tab.entity.setCurrentIndex(tab.entity.findData("items"))
     probe = StallProbe()
+    loaded: list[int] = []
+    tab.model.block_loaded.connect(loaded.append)
 
     async def body() -> None:
         await window.controller.open_database(sqlite_url)
         await wait_until(lambda: tab.model.rowCount() == LINKS, 20, "counted")
         assert tab.count.text() == "100,000 records"
+        loaded.clear()
         probe.start()
         for fraction in (0.25, 0.5, 0.75, 1.0):
             bar = tab.view.verticalScrollBar()
@@ -134,6 +137,9 @@ def test_100000_links_scroll_without_stalls(
             lambda: cell(window, LINKS - 1, 1) == f"ITEM-{LINKS:06d} Widget {LINKS}", 10
         )
         probe.stop()
+        scrolled = len(loaded)
+        # five jumps through 100,000 rows read only the blocks shown, each once
+        assert scrolled <= 5 * 3 and len(set(loaded)) == scrolled, loaded
         tab.search.setText(f"item-{LINKS - 1:06d}")
         await wait_until(lambda: tab.count.text() == "1 match", 20, "searched")
         tab.model.row(0)
@@ -142,8 +148,8 @@ def test_100000_links_scroll_without_stalls(
     run(qloop, body())
     assert cell(window, 0, 0) == f"00000000-0000-0000-0000-{LINKS - 1:012d}"
     assert len(tab.model._blocks) <= tab.model.keep_blocks
+    # the gaps are for a person reading the output; a time is never asserted
     print(
         f"\nscrolling 100,000 rows: worst gaps {probe.worst(4)}; app at most {probe.app_ms:.1f} ms"
     )
-    assert probe.app_ms < 50
     assert tab.model.index(LINKS, 0) == QModelIndex()
