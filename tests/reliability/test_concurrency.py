@@ -32,6 +32,7 @@ from tests.support.reliability import (
     make_crm_batch,
     outbox_states,
     record,
+    reliability_sandbox,
     sandbox_duplicates,
     sandbox_holds,
     scale,
@@ -41,7 +42,6 @@ from tests.support.sandbox import (
     TEST_CLIENT_ID,
     TEST_CLIENT_SECRET,
     RunningSandbox,
-    start_sandbox,
 )
 from xerodesk import app
 from xerodesk.engine.lock import RunnerBusyError, current_holder
@@ -168,7 +168,7 @@ def test_one_runner_at_a_time_and_every_push_once(
     (one a minute, the shortest interval) while the GUI-style runner is turned
     away, told who holds it; half-way the service is stopped and the GUI-style
     runner takes over. The CRM writes all along."""
-    sandbox = start_sandbox(generate="demo", seed=3, rate_limits="off", clock_scale=TIME_SCALE)
+    sandbox = reliability_sandbox(generate="demo", seed=3)
     url = database_factory.fresh(kind)
     engine = open_engine(url)
     shortest_interval(engine)

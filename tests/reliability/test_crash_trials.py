@@ -34,20 +34,20 @@ from sqlalchemy.exc import DBAPIError
 from tests.support.databases import DatabaseFactory
 from tests.support.reliability import (
     MIGRATION_ORG,
-    TIME_SCALE,
     CrmBatch,
     canonical,
     differences,
     make_crm_batch,
     outbox_states,
     record,
+    reliability_sandbox,
     run_xerodesk,
     sandbox_duplicates,
     sandbox_holds,
     scale,
     xerodesk,
 )
-from tests.support.sandbox import RunningSandbox, start_sandbox
+from tests.support.sandbox import RunningSandbox
 from xerodesk.store.database import open_engine
 from xerodesk.store.xd_models import OutboxItem, SyncRun, SyncRunEntity
 
@@ -191,7 +191,7 @@ def reference(sandbox: RunningSandbox, factory: DatabaseFactory, kind: str, home
 
 @pytest.fixture(scope="module")
 def pull_sandbox() -> Any:
-    running = start_sandbox(generate=SCALE.org, seed=7, rate_limits="off", clock_scale=TIME_SCALE)
+    running = reliability_sandbox(generate=SCALE.org, seed=7)
     yield running
     running.close()
 
@@ -221,7 +221,7 @@ def test_kills_during_pushes_and_write_backs(
 ) -> None:
     """Trials alternate: killed while sending, and killed just after Xero answered a
     create (before or while the CRM row gets its Xero id)."""
-    sandbox = start_sandbox(generate=SCALE.org, seed=8, rate_limits="off", clock_scale=TIME_SCALE)
+    sandbox = reliability_sandbox(generate=SCALE.org, seed=8)
     try:
         push, write_back = Phase("push", kind), Phase("write_back", kind)
         generated = sandbox_duplicates(sandbox)
@@ -273,9 +273,7 @@ def test_kills_during_pushes_and_write_backs(
 
 @pytest.fixture(scope="module")
 def migration_sandbox() -> Any:
-    running = start_sandbox(
-        generate=MIGRATION_ORG, seed=7, rate_limits="off", clock_scale=TIME_SCALE
-    )
+    running = reliability_sandbox(generate=MIGRATION_ORG, seed=7)
     yield running
     running.close()
 

@@ -24,14 +24,14 @@ from sqlalchemy.engine import make_url
 from tests.reliability.test_crash_trials import last_outcome, pages_saved, reference, settle
 from tests.support.databases import DatabaseFactory
 from tests.support.reliability import (
-    TIME_SCALE,
     canonical,
     differences,
     record,
+    reliability_sandbox,
     scale,
     xerodesk,
 )
-from tests.support.sandbox import RunningSandbox, start_sandbox
+from tests.support.sandbox import RunningSandbox
 from tests.support.tcpproxy import TcpProxy
 
 #: these run real processes and whole syncs: longer than the suite-wide timeout
@@ -44,7 +44,7 @@ FAULTS = ("cut", "server_kill")
 
 @pytest.fixture(scope="module")
 def fault_sandbox() -> Any:
-    running = start_sandbox(generate=SCALE.org, seed=7, rate_limits="off", clock_scale=TIME_SCALE)
+    running = reliability_sandbox(generate=SCALE.org, seed=7)
     yield running
     running.close()
 

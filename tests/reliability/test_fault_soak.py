@@ -29,11 +29,12 @@ from tests.support.reliability import (
     open_review_count,
     outbox_states,
     record,
+    reliability_sandbox,
     sandbox_duplicates,
     sandbox_holds,
     scale,
 )
-from tests.support.sandbox import TEST_CLIENT_ID, TEST_CLIENT_SECRET, RunningSandbox, start_sandbox
+from tests.support.sandbox import TEST_CLIENT_ID, TEST_CLIENT_SECRET, RunningSandbox
 from xerodesk.credentials import Secret
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.passes import PassRequest, PassRunner
@@ -145,7 +146,7 @@ async def clean_pull(sandbox: RunningSandbox, engine: Engine) -> None:
 async def test_a_sync_under_every_fault_ends_as_a_clean_one(
     database_factory: DatabaseFactory, kind: str
 ) -> None:
-    sandbox = start_sandbox(generate=SCALE.org, seed=11, rate_limits="off", clock_scale=TIME_SCALE)
+    sandbox = reliability_sandbox(generate=SCALE.org, seed=11)
     try:
         url = database_factory.fresh(kind)
         engine = open_engine(url)

@@ -26,8 +26,8 @@ import pytest
 from sqlalchemy import String, Text, inspect, select
 
 from tests.support.databases import DatabaseFactory
-from tests.support.reliability import REPO, TIME_SCALE, record
-from tests.support.sandbox import RunningSandbox, start_sandbox
+from tests.support.reliability import REPO, TIME_SCALE, record, reliability_sandbox
+from tests.support.sandbox import RunningSandbox
 from xerodesk.store.base import Base
 from xerodesk.store.database import open_engine
 
@@ -184,7 +184,7 @@ def exercise(sandbox: RunningSandbox, runs: Runs, url: str) -> set[str]:
 def test_no_token_or_secret_outside_the_keyring(
     database_factory: DatabaseFactory, tmp_path: Path
 ) -> None:
-    sandbox = start_sandbox(generate="demo", seed=5, rate_limits="off", clock_scale=TIME_SCALE)
+    sandbox = reliability_sandbox(generate="demo", seed=5)
     try:
         issued = IssuedSecrets(sandbox)
         assert sandbox.server.base_url.startswith("http://127.0.0.1:")

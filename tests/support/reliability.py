@@ -19,13 +19,19 @@ import sys
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, Integer, func, select
 
 from tests.engine.push_support import crm_customer, crm_product, crm_quote
-from tests.support.sandbox import TEST_CLIENT_ID, TEST_CLIENT_SECRET, RunningSandbox
+from tests.support.sandbox import (
+    TEST_CLIENT_ID,
+    TEST_CLIENT_SECRET,
+    RunningSandbox,
+    start_sandbox,
+)
 from xerodesk.store import models, xd_models  # noqa: F401  (register the tables)
 from xerodesk.store.base import Base
 from xerodesk.store.database import open_engine
@@ -270,6 +276,28 @@ def sandbox_holds(sandbox: RunningSandbox, batch: CrmBatch) -> dict[str, int]:
 #: child processes and their sandboxes run time this much faster than real time,
 #: so that the client's own pacing (60 calls a Xero minute) does not hold them up
 TIME_SCALE = 20.0
+
+
+#: the sandbox's day starts here, half an hour after the ECB's rates are out
+#: (``xerodesk.sandbox.rates.PUBLISHED_AT``): at ``TIME_SCALE`` the next rates come
+#: 23.5 sandbox hours later, 70 real minutes, so every database a test syncs gets
+#: the same rates, whatever the time of day the suite runs at
+STEADY_RATES_AT = time(15, 30)
+
+
+def steady_rates_start(now: datetime) -> datetime:
+    """The latest ``STEADY_RATES_AT`` at or before ``now`` (UTC)."""
+    start = datetime.combine(now.astimezone(UTC).date(), STEADY_RATES_AT, tzinfo=UTC)
+    return start if start <= now else start - timedelta(days=1)
+
+
+def reliability_sandbox(**options: Any) -> RunningSandbox:
+    """A sandbox whose clock runs ``TIME_SCALE`` times faster than real time, from a
+    moment whose exchange rates hold for the whole of a test."""
+    options.setdefault("rate_limits", "off")
+    return start_sandbox(
+        clock_scale=TIME_SCALE, clock_start=steady_rates_start(datetime.now(UTC)), **options
+    )
 
 
 def child_env(home: Path, **extra: str) -> dict[str, str]:
