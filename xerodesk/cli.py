@@ -97,6 +97,12 @@ def _sandbox_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
         default=5000,
         help="calls a day per organisation (5000, or 1000 for Xero's Starter tier)",
     )
+    p.add_argument(
+        "--webhooks-when-asked",
+        action="store_true",
+        help="send webhook deliveries only when POST /_sandbox/webhooks/deliver asks "
+        "(for a caller that moves the sandbox clock itself)",
+    )
     p.set_defaults(handler=_cmd_sandbox)
 
 
@@ -273,6 +279,7 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
         client=client,
         clock_scale=args.clock_scale,
         daily_limit=args.daily_limit,
+        webhook_thread=not args.webhooks_when_asked,
     )
     try:
         serve(options)

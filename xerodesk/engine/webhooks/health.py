@@ -9,7 +9,9 @@ creates or updates came unannounced). Contacts are left out of that count: a
 pass also re-reads balances, which Xero moves without an event. Xero switches a webhook off
 after 24 hours of failed deliveries, and a subscription can be edited or
 removed in its developer portal, so silence alone is no proof (a quiet
-organisation sends nothing) but silence beside unannounced changes is.
+organisation sends nothing) but silence beside unannounced changes is. A
+change a pass found counts once ``DELIVERY_GRACE`` has passed without its
+delivery.
 
 While webhooks work, scheduled passes come at most every
 ``webhook_poll_minutes``; once they look off, as often as without them.
@@ -31,6 +33,10 @@ from xerodesk.store.xd_models import SyncRun, SyncRunEntity
 
 #: the cursor row that says a service listens for webhooks, and since when
 CURSOR = "webhooks"
+#: how long a change found by a pass may wait for its delivery before it counts as
+#: unannounced (xerodesk's choice: Xero gathers events into batches and documents no
+#: delay, so a pass can read a change before its delivery comes)
+DELIVERY_GRACE = timedelta(minutes=10)
 #: the entities whose pass counts are all walk (balances refreshes count under contacts)
 ANNOUNCED = (EntityKind.INVOICES, EntityKind.CREDIT_NOTES)
 
@@ -76,7 +82,7 @@ def webhook_health(connection: Connection, now: datetime) -> WebhookHealth:
     if since is None:
         return WebhookHealth(None, last, waiting, 0, False)
     quiet_from = max(since, last) if last else since
-    unannounced = _found_by_passes(connection, quiet_from)
+    unannounced = _found_by_passes(connection, quiet_from, now - DELIVERY_GRACE)
     silence = timedelta(minutes=options.webhook_silence_minutes)
     looks_off = now - quiet_from >= silence and unannounced > 0
     return WebhookHealth(since, last, waiting, unannounced, looks_off)
@@ -88,9 +94,9 @@ def _listening_since(connection: Connection) -> datetime | None:
     return datetime.fromisoformat(raw) if isinstance(raw, str) else None
 
 
-def _found_by_passes(connection: Connection, since: datetime) -> int:
-    """Invoices and credit notes that scheduled passes since ``since`` created or
-    updated."""
+def _found_by_passes(connection: Connection, since: datetime, until: datetime) -> int:
+    """Invoices and credit notes that scheduled passes begun between ``since`` and
+    ``until`` created or updated."""
     entity = SyncRunEntity
     query = (
         select(func.coalesce(func.sum(entity.created + entity.updated), 0))
@@ -98,6 +104,7 @@ def _found_by_passes(connection: Connection, since: datetime) -> int:
         .where(
             SyncRun.trigger == "schedule",
             SyncRun.started_at >= since,
+            SyncRun.started_at <= until,
             entity.entity.in_([kind.value for kind in ANNOUNCED]),
         )
     )
