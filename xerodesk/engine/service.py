@@ -72,6 +72,7 @@ class SyncService:
         settings: ServiceSettings | None = None,
         progress: ProgressSink | None = None,
         on_report: Callable[[PassReport], None] | None = None,
+        webhook_events: asyncio.Event | None = None,
     ) -> None:
         self.runner = runner
         self.db = db
@@ -80,6 +81,8 @@ class SyncService:
         self.settings = settings or ServiceSettings()
         self.progress = progress
         self.on_report = on_report
+        #: set by the webhook receiver when it has stored new events (None: no receiver)
+        self.webhook_events = webhook_events
         self.stats = ServiceStats()
         self.schedule: PassSchedule | None = None
 
