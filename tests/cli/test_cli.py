@@ -24,6 +24,9 @@ COMMANDS = [
     ["history"],
     ["status"],
     ["login"],
+    ["webhooks"],
+    ["webhooks", "set-key"],
+    ["webhooks", "forget-key"],
 ]
 
 

@@ -92,7 +92,7 @@ class SyncService:
         self.progress = progress
         self.on_report = on_report
         self.consumer = consumer
-        #: set by the webhook receiver when it stored events (None: look every poll)
+        #: set by the webhook receiver when it stored new events (None: look every poll)
         self.webhook_events = webhook_events
         self.stats = ServiceStats()
         self.schedule: PassSchedule | None = None

@@ -16,16 +16,18 @@ import ipaddress
 import logging
 import socket
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 
 import uvicorn
 from starlette.types import ASGIApp
 
-from xerodesk.engine.webhooks.receiver import WEBHOOK_PATH
+from xerodesk.credentials import Secret
+from xerodesk.engine.dbworker import DbWorker
+from xerodesk.engine.webhooks.receiver import WEBHOOK_PATH, WebhookReceiver
 from xerodesk.errors import ConfigurationError
 
-__all__ = ["ListenAddress", "WebhookServer", "parse_listen"]
+__all__ = ["ListenAddress", "WebhookServer", "bind", "parse_listen", "receiving"]
 
 log = logging.getLogger(__name__)
 
@@ -142,3 +144,23 @@ class WebhookServer:
             finally:
                 self.sock.close()
             log.info("the webhook receiver stopped")
+
+
+@contextlib.asynccontextmanager
+async def receiving(
+    key: Secret,
+    sock: socket.socket,
+    tenant_id: str | None,
+    db: DbWorker,
+    *,
+    on_events: Callable[[], None] | None = None,
+) -> AsyncIterator[WebhookServer]:
+    """Receive the deliveries of ``tenant_id`` (the organisation the watch syncs:
+    the keyring's default one, or the custom connection's from ``/connections``)
+    on ``sock`` while inside."""
+    if not tenant_id:
+        raise ConfigurationError("no Xero organisation to receive webhooks for")
+    receiver = WebhookReceiver(key, tenant_id, db, on_events=on_events)
+    async with WebhookServer(receiver.app, sock).running() as server:
+        log.info("receiving Xero's webhooks at %s", server.url)
+        yield server
