@@ -227,7 +227,8 @@ async def test_run_watch_hands_the_service_an_event_the_receiver_sets(
     sqlite_db: Engine,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """In process: the service gets ``webhook_events``, set once new events are stored."""
+    """In process: the service gets the consumer and ``webhook_events``, which the
+    receiver sets once new events are stored, and reads what they name."""
     from xerodesk import app
     from xerodesk.engine.service import SyncService
     from xerodesk.engine.webhooks.serving import ListenAddress
@@ -257,15 +258,27 @@ async def test_run_watch_hands_the_service_an_event_the_receiver_sets(
     try:
         url = await asyncio.wait_for(started.get(), 120)  # a guard against a hang only
         assert url is not None
-        waiting = services[0].webhook_events
-        assert waiting is not None and not waiting.is_set()
+        service = services[0]
+        # set from the start, so that events kept before a restart are read first
+        assert service.webhook_events is not None and service.consumer is not None
+        # after the first pass (which answers what came before it began)
+        for _ in range(1200):  # a guard against a hang only
+            if service.stats.passes:
+                break
+            await asyncio.sleep(0.1)
         tenant = demo_sandbox.state.org.tenant_id
         body = delivery([event("INVOICE", CONTACT, tenant=tenant)], sequence=3)
         async with httpx.AsyncClient(timeout=30) as client:
             answer = await client.post(url, content=body, headers=signed(body))
         assert answer.status_code == 200
-        assert waiting.is_set()
-        assert _events(sqlite_db) == [("INVOICE", CONTACT)]
+        assert _events(sqlite_db) == [("INVOICE", CONTACT)]  # kept before the 200
+        # the service wakes and reads it: Xero has no such invoice, so it ends not_synced
+        for _ in range(600):  # a guard against a hang only
+            if service.stats.webhook_reads:
+                break
+            await asyncio.sleep(0.1)
+        assert service.stats.webhook_reads == 1
+        assert service.stats.webhook_reports[0].events == 1
     finally:
         stop.set()
         stats = await watch

@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, insert
 
+from xerodesk.cli_text import webhook_lines
 from xerodesk.engine.budget import day_usage
+from xerodesk.engine.outlook import sync_outlook
 from xerodesk.engine.schedule import MINIMUM, WEBHOOKS, next_pass, plan_next_pass
 from xerodesk.engine.webhooks.health import mark_listening, webhook_health
 from xerodesk.store.options import set_option
@@ -112,3 +114,20 @@ def test_the_reads_webhooks_ask_for_slow_the_passes_down(db_engine: Engine) -> N
     # 1000 less the push reserve (100) less the webhooks' 300: 600 for passes of 6 calls
     schedule = plan_next_pass(usage, 6, timedelta(minutes=1), NOW)
     assert schedule.interval == timedelta(days=1) * 6 / 600
+
+
+def test_the_status_says_when_webhooks_look_off(db_engine: Engine) -> None:
+    with db_engine.begin() as connection:
+        assert sync_outlook(connection, NOW).to_json()["webhooks"]["listening_since"] is None
+        assert webhook_lines(webhook_health(connection, NOW)) == []
+        mark_listening(connection, NOW - timedelta(hours=3))
+    pass_found(db_engine, timedelta(minutes=30), "credit_notes", 3)
+    with db_engine.connect() as connection:
+        outlook = sync_outlook(connection, NOW)
+    data = outlook.to_json()["webhooks"]
+    assert (data["looks_off"], data["working"], data["unannounced_changes"]) == (True, False, 3)
+    lines = webhook_lines(outlook.webhooks)
+    assert lines[0].startswith("Webhooks: on since") and "no delivery yet" in lines[0]
+    assert lines[1].startswith("Warning: Xero's webhooks look off")
+    # and the plan shown is the one without webhooks: as often as the minimum allows
+    assert outlook.schedule.reason != WEBHOOKS

@@ -176,9 +176,9 @@ def next_pass(
     return schedule
 
 
-def planned_now(connection: Connection, now: datetime) -> PassSchedule:
+def planned_now(connection: Connection, now: datetime, *, webhooks: bool = False) -> PassSchedule:
     """The schedule as it stands, after the last pass that finished (status, GUI)."""
     last = connection.scalar(
         select(func.max(SyncRun.finished_at)).where(SyncRun.trigger.not_in(NOT_PASSES))
     )
-    return next_pass(connection, last or now, now)
+    return next_pass(connection, last or now, now, webhooks=webhooks)
