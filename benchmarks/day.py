@@ -45,12 +45,15 @@ from benchmarks.day_events import (
     make_xero_change,
     plan_changes,
 )
+from benchmarks.day_webhooks import DayWebhooks
 from benchmarks.harness import CLIENT_ID, CLIENT_SECRET, SandboxProcess
 from benchmarks.report import machine
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.passes import PassRequest, PassRunner
 from xerodesk.engine.pushing import OutboxPusher
 from xerodesk.engine.schedule import next_pass
+from xerodesk.engine.webhooks.consumer import cover_events
+from xerodesk.engine.webhooks.health import webhook_health
 from xerodesk.errors import DailyLimitReachedError
 from xerodesk.store.database import open_engine
 from xerodesk.store.migrate import upgrade
@@ -64,6 +67,8 @@ CALL_SECONDS = 0.5
 #: simulated seconds from a CRM commit to the push that notices it (the service's poll)
 POLL_SECONDS = 1.0
 RESULTS = Path(__file__).parent / "results" / "day"
+#: the Xero-side changes a webhook announces (items have no webhooks)
+ANNOUNCED_KINDS = ("contact", "invoice", "payment")
 
 
 @dataclass
@@ -75,6 +80,8 @@ class DaySettings:
     crm_changes: int = 40
     #: simulated hours played (the business day is 08:00 to 16:00 of them)
     hours: float = 24.0
+    #: Xero's webhooks on (``day_webhooks``), with polling as the safety net
+    webhooks: bool = False
 
 
 @dataclass
@@ -90,9 +97,13 @@ class DayResult:
     sandbox_bytes: dict[str, int] = field(default_factory=dict)
     changes: list[Change] = field(default_factory=list)
     real_seconds: float = 0.0
+    #: with webhooks: deliveries and events received, reads of what they named
+    webhooks: dict[str, int] = field(default_factory=dict)
 
-    def latencies(self, side: str) -> dict[str, float | int | None]:
-        seen = [c.latency for c in self.changes if c.side == side]
+    def latencies(self, side: str, kinds: tuple[str, ...] = ()) -> dict[str, float | int | None]:
+        seen = [
+            c.latency for c in self.changes if c.side == side and (not kinds or c.kind in kinds)
+        ]
         got = sorted(x for x in seen if x is not None)
         return {
             "changes": len(seen),
@@ -114,7 +125,11 @@ class DayResult:
             "sandbox_calls": self.sandbox_calls,
             "sandbox_bytes": self.sandbox_bytes,
             "xero_to_crm": self.latencies("xero"),
+            # what Xero's webhooks announce (contacts, invoices and their payments), and not
+            "xero_to_crm_announced": self.latencies("xero", ANNOUNCED_KINDS),
+            "xero_to_crm_items": self.latencies("xero", ("item",)),
             "crm_to_xero": self.latencies("crm"),
+            "webhooks": self.webhooks,
             "real_seconds": round(self.real_seconds, 1),
         }
 
@@ -175,6 +190,20 @@ class Day:
         day = (self.clock.now() + timedelta(days=1)).replace(hour=0, minute=0, second=0)
         self.move_to(day)
         self._start_the_day()
+        if not self.settings.webhooks:
+            await self._play_day(client, runner, None, day)
+            return
+        async with DayWebhooks.serving(self.sandbox, client, self.db, self.clock.now()) as hooks:
+            await self._play_day(client, runner, hooks, day)
+            self.result.webhooks = {
+                "deliveries": hooks.deliveries,
+                "events": hooks.events,
+                "reads": hooks.reads,
+            }
+
+    async def _play_day(
+        self, client: XeroClient, runner: PassRunner, hooks: DayWebhooks | None, day: datetime
+    ) -> None:
         pools = await self.db.read(load_pools)
         s = self.settings
         pending = plan_changes(pools, day, s.xero_changes, s.crm_changes, self.rng)
@@ -182,19 +211,25 @@ class Day:
         pusher = OutboxPusher(client, self.db, listen=False)
         calls0, bytes0 = client.usage().calls, client.accounting.bytes_totals()
         end = day + timedelta(hours=s.hours)
-        last_end = self.clock.now()
-        due = await self._next(last_end)
+        due = await self._next(self.clock.now(), hooks is not None)
         while True:
             upcoming = pending[0].at if pending else end
-            if due <= upcoming and due < end:
+            delivery = (hooks.next_at() if hooks else None) or end
+            if due <= min(upcoming, delivery) and due < end:
                 self.move_to(due)
                 await self._pass(runner, client)
-                last_end = self.clock.now()
-                due = await self._next(last_end)
+                due = await self._next(self.clock.now(), hooks is not None)
+            elif hooks is not None and delivery <= upcoming and delivery < end:
+                self.move_to(delivery)
+                self.clock.advance(CALL_SECONDS * await hooks.deliver(self.clock.now()))
+                await self._look(side="xero")
             elif pending and upcoming < end:
                 change = pending.pop(0)
                 self.move_to(change.at)
                 await self._make(change, pools, pusher, client)
+                if hooks is not None:
+                    # a Xero-side change, or a push that made a record in Xero
+                    hooks.changed(self.clock.now())
             else:
                 break
         self.result.calls = client.usage().calls - calls0
@@ -219,14 +254,19 @@ class Day:
         self.sandbox.control("POST", "/limits/reset")
         self.sandbox.control("POST", "/counters/reset")
 
-    async def _next(self, last_end: datetime) -> datetime:
-        schedule = await self.db.read(next_pass, last_end, self.clock.now())
-        return max(schedule.due_at, self.clock.now())
+    async def _next(self, last_end: datetime, webhooks: bool) -> datetime:
+        """When the next pass is due, as the service plans it (``SyncService``)."""
+        now = self.clock.now()
+        working = webhooks and (await self.db.read(webhook_health, now)).working
+        schedule = await self.db.read(next_pass, last_end, now, webhooks=working)
+        return max(schedule.due_at, now)
 
     async def _pass(self, runner: PassRunner, client: XeroClient) -> None:
         before = client.usage().calls
         report = await runner.run(PassRequest(trigger="schedule"))
         self.result.passes += 1
+        if self.settings.webhooks and report.outcome == "ok":
+            await self.db.write(cover_events, report.run_id)
         self.clock.advance(CALL_SECONDS * (client.usage().calls - before))
         await self._look(side="xero")
         if report.outcome not in ("ok", "day_limit"):
@@ -261,7 +301,8 @@ class Day:
 
 def run_day(settings: DaySettings, workdir: Path) -> DayResult:
     """Start the sandbox, make the CRM database, play the day."""
-    sandbox = SandboxProcess(settings.size, settings.seed, workdir)
+    extra = ["--webhooks-when-asked"] if settings.webhooks else []
+    sandbox = SandboxProcess(settings.size, settings.seed, workdir, extra=extra)
     try:
         engine = open_engine(f"sqlite:///{workdir / 'crm.db'}", check=False)
         upgrade(engine)
@@ -281,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--xero-changes", type=int, default=200)
     parser.add_argument("--crm-changes", type=int, default=40)
     parser.add_argument("--quiet-day", action="store_true", help="no changes at all")
+    parser.add_argument(
+        "--webhooks", action="store_true", help="Xero's webhooks on, polling as the safety net"
+    )
     args = parser.parse_args(argv)
     settings = DaySettings(
         args.size,
@@ -288,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         args.seed,
         0 if args.quiet_day else args.xero_changes,
         0 if args.quiet_day else args.crm_changes,
+        webhooks=args.webhooks,
     )
     with tempfile.TemporaryDirectory(prefix="xerodesk-day-") as folder:
         result = run_day(settings, Path(folder))
@@ -295,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     data["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     data["machine"] = machine()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    label = "quiet" if args.quiet_day else "busy"
+    label = ("quiet" if args.quiet_day else "busy") + ("-webhooks" if args.webhooks else "")
     out = RESULTS / f"day-{settings.size}-{settings.budget}-{label}.json"
     out.write_text(json.dumps(data, indent=2) + "\n")
     json.dump(data, sys.stdout, indent=2)

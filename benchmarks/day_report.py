@@ -16,6 +16,8 @@ MB = 1_000_000
 P95_TARGETS = {1000: 15 * 60, 5000: 3 * 60}
 #: a quiet day reads this many times fewer bytes than before
 QUIET_FACTOR = 10
+#: with webhooks: p95 seconds from a Xero change they announce to the CRM (Starter)
+WEBHOOK_P95_TARGET = 30
 
 
 def load_days(directory: Path) -> list[dict[str, Any]]:
@@ -25,9 +27,14 @@ def load_days(directory: Path) -> list[dict[str, Any]]:
     return sorted(days, key=_order)
 
 
-def _order(day: dict[str, Any]) -> tuple[str, int, bool, bool]:
+def _order(day: dict[str, Any]) -> tuple[str, int, bool, bool, bool]:
     s = day["settings"]
-    return (s["size"], s["budget"], s["xero_changes"] == 0, bool(day.get("before")))
+    hooks = bool(s.get("webhooks"))
+    return (s["size"], s["budget"], s["xero_changes"] == 0, hooks, bool(day.get("before")))
+
+
+def _hooked(day: dict[str, Any]) -> bool:
+    return bool(day["settings"].get("webhooks"))
 
 
 def _minutes(seconds: float | None) -> str:
@@ -44,7 +51,7 @@ def _latency(figures: dict[str, Any]) -> str:
 def _label(day: dict[str, Any]) -> str:
     s = day["settings"]
     kind = "quiet" if s["xero_changes"] == 0 and s["crm_changes"] == 0 else "busy"
-    text = f"{s['size']} / {s['budget']:,} / {kind}"
+    text = f"{s['size']} / {s['budget']:,} / {kind}" + (" + webhooks" if _hooked(day) else "")
     return f"{text} (before: {day['before']})" if day.get("before") else text
 
 
@@ -86,6 +93,9 @@ def day_checks(days: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
         s = day["settings"]
         if day.get("before") or s["xero_changes"] == 0:
             continue
+        if _hooked(day):
+            checks += _webhook_checks(day, days)
+            continue
         target = P95_TARGETS.get(s["budget"])
         p95 = day["xero_to_crm"].get("p95_s")
         if s["size"] == "medium" and target is not None:
@@ -120,6 +130,69 @@ def day_checks(days: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
     return checks
 
 
+def _webhook_checks(day: dict[str, Any], days: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
+    """The webhook day's targets: announced changes within seconds, fewer calls than
+    the same day polled alone, no push delayed."""
+    s = day["settings"]
+    name = f"{s['size']}, {s['budget']:,} calls, webhooks"
+    p95 = day.get("xero_to_crm_announced", {}).get("p95_s")
+    checks = [
+        (
+            f"{name}: p95 Xero→CRM of announced changes ≤ {WEBHOOK_P95_TARGET} s",
+            "–" if p95 is None else f"{p95:.1f} s",
+            p95 is not None and p95 <= WEBHOOK_P95_TARGET,
+        ),
+        (
+            f"{name}: no push delayed, calls within the budget",
+            f"{day['pushes_delayed_by_budget']} delayed, {day['calls']:,} calls",
+            day["pushes_delayed_by_budget"] == 0 and day["calls"] <= s["budget"],
+        ),
+    ]
+    polled = [
+        d
+        for d in days
+        if not _hooked(d)
+        and not d.get("before")
+        and (d["settings"]["size"], d["settings"]["budget"]) == (s["size"], s["budget"])
+        and not _is_quiet(d)
+    ]
+    if polled:
+        was = polled[0]["calls"]
+        checks.append(
+            (
+                f"{name}: fewer calls than polling alone",
+                f"{day['calls']:,} against {was:,}",
+                day["calls"] < was,
+            )
+        )
+    return checks
+
+
+def webhook_rows(days: list[dict[str, Any]]) -> list[str]:
+    """The webhook days: latencies of what webhooks announce and of the rest."""
+    hooked = [d for d in days if _hooked(d)]
+    if not hooked:
+        return []
+    rows = [
+        "| day | deliveries | reads by id | announced Xero→CRM s p50/p95/max "
+        "| items (polled) Xero→CRM min p50/p95/max |",
+        "|---|---:|---:|---|---|",
+    ]
+    for day in hooked:
+        hooks = day.get("webhooks", {})
+        announced = day.get("xero_to_crm_announced", {})
+        seconds = "/".join(
+            "–" if announced.get(k) is None else f"{announced[k]:.1f}"
+            for k in ("p50_s", "p95_s", "max_s")
+        )
+        rows.append(
+            f"| {_label(day)} | {hooks.get('deliveries', 0):,} | {hooks.get('reads', 0):,} "
+            f"| {seconds} ({announced.get('arrived', 0)} of {announced.get('changes', 0)}) "
+            f"| {_latency(day.get('xero_to_crm_items', {}))} |"
+        )
+    return rows
+
+
 def _is_quiet(day: dict[str, Any]) -> bool:
     return day["settings"]["xero_changes"] == 0 and day["settings"]["crm_changes"] == 0
 
@@ -133,7 +206,7 @@ def day_section(directory: Path) -> str:
         "## A day in the life",
         "",
         "Made by `scripts/uv run python -m benchmarks.day --size SIZE --budget CALLS "
-        "[--quiet-day]` (see notes.md, *The day in the life*); each writes "
+        "[--quiet-day] [--webhooks]` (see notes.md, *The day in the life*); each writes "
         "`benchmarks/results/day/`.",
         "",
         "| target | result | holds |",
@@ -142,4 +215,14 @@ def day_section(directory: Path) -> str:
     for target, result, holds in day_checks(days):
         out.append(f"| {target} | {result} | {'yes' if holds else '**no**'} |")
     out += ["", *day_rows(days), ""]
+    extra = webhook_rows(days)
+    if extra:
+        out += [
+            "With webhooks, Xero announces changes to contacts and invoices (payments "
+            "included); items have no webhooks and wait for the scheduled passes, which "
+            "come at most every `webhook_poll_minutes` (30) while webhooks work:",
+            "",
+            *extra,
+            "",
+        ]
     return "\n".join(out)

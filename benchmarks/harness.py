@@ -69,10 +69,22 @@ class BenchmarkError(Exception):
 class SandboxProcess:
     """``xerodesk sandbox`` in a process of its own, with its control API."""
 
-    def __init__(self, size: str, seed: int, workdir: Path, timeout: float = 600.0) -> None:
+    def __init__(
+        self,
+        size: str,
+        seed: int,
+        workdir: Path,
+        timeout: float = 600.0,
+        extra: tuple[str, ...] | list[str] = (),
+    ) -> None:
         self.log = (workdir / "sandbox.log").open("w")
         self.process = subprocess.Popen(
-            [*XERODESK, "sandbox", "--generate", size, "--seed", str(seed), "--rate-limits", "off"],
+            [
+                *XERODESK,
+                "sandbox",
+                *("--generate", size, "--seed", str(seed), "--rate-limits", "off"),
+                *extra,
+            ],
             stdout=subprocess.PIPE,
             stderr=self.log,
             text=True,

@@ -7,11 +7,13 @@ what it built, so the CLI, the GUI and tests compose the same parts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,8 @@ from xerodesk.engine.push import PushReport, push_pending
 from xerodesk.engine.pushing import OutboxPusher
 from xerodesk.engine.schedule import PassSchedule
 from xerodesk.engine.service import ServiceStats, SyncService
+from xerodesk.engine.webhooks.consumer import WebhookConsumer
+from xerodesk.engine.webhooks.serving import ListenAddress, WebhookServer, bind, receiving
 from xerodesk.errors import ConfigurationError
 from xerodesk.logsetup import configure_logging, register_secret
 from xerodesk.paths import AppPaths, app_paths
@@ -38,7 +42,7 @@ from xerodesk.store.options import Options, seed_defaults
 from xerodesk.store.queries import StatusSnapshot, status_snapshot
 from xerodesk.store.types import utcnow
 from xerodesk.xero.client import XeroClient
-from xerodesk.xero.connect import open_client
+from xerodesk.xero.connect import open_client, webhook_key
 
 log = logging.getLogger(__name__)
 
@@ -304,12 +308,27 @@ async def run_demo_pass(
 
 
 async def run_watch(
-    settings: SyncSettings, stop: asyncio.Event, progress: ProgressSink | None = None
+    settings: SyncSettings,
+    stop: asyncio.Event,
+    progress: ProgressSink | None = None,
+    *,
+    webhooks: ListenAddress | None = None,
+    on_started: Callable[[str | None], None] | None = None,
 ) -> ServiceStats:
-    """``xerodesk sync --watch``: scheduled passes and pushes until ``stop`` is set."""
-    engine = open_database(settings.db_url)
-    db = DbWorker(engine)
+    """``xerodesk sync --watch``: scheduled passes and pushes until ``stop`` is set.
+
+    With ``webhooks``, Xero's deliveries are received there too, for the
+    organisation the watch syncs, while the watch runs. Without a stored
+    webhooks key, or with the port taken, it stops with ``ConfigurationError``
+    before anything else. ``on_started`` is called as the service starts, with
+    the receiver's URL (None without ``webhooks``).
+    """
+    key = webhook_key(xero_url=settings.xero_url) if webhooks else None
+    sock = bind(webhooks) if webhooks else None
+    engine = db = None
     try:
+        engine = open_database(settings.db_url)
+        db = DbWorker(engine)
         with engine.connect() as connection:
             budget = Options.load(connection).daily_call_budget
         client = await open_client(
@@ -319,14 +338,38 @@ async def run_watch(
             runner = PassRunner(client, db, progress)
             lock = RunnerLock(engine, runner_identity("xerodesk-watch"))
             pusher = OutboxPusher(client, db, progress)
-            service = SyncService(runner, db, lock, pusher=pusher, progress=progress)
+            # set by the receiver when it has stored new events; set at the start,
+            # so that events stored before a crash are read first thing
+            waiting = asyncio.Event() if sock else None
+            consumer = WebhookConsumer(client, db) if sock else None
+            if waiting is not None:
+                waiting.set()
+            service = SyncService(
+                runner,
+                db,
+                lock,
+                pusher=pusher,
+                progress=progress,
+                consumer=consumer,
+                webhook_events=waiting,
+            )
+            inside: contextlib.AbstractAsyncContextManager[object] = contextlib.nullcontext()
+            if key is not None and sock is not None and waiting is not None:
+                inside = receiving(key, sock, client.tenant_id, db, on_events=waiting.set)
             try:
-                return await service.run(stop)
+                async with inside as server:
+                    if on_started is not None:
+                        on_started(server.url if isinstance(server, WebhookServer) else None)
+                    return await service.run(stop)
             finally:
                 await pusher.close()
     finally:
-        db.close()
-        engine.dispose()
+        if sock is not None:
+            sock.close()
+        if db is not None:
+            db.close()
+        if engine is not None:
+            engine.dispose()
 
 
 async def sign_in_to_xero(xero_url: str | None, client_id: str | None, port: int | None) -> str:

@@ -15,11 +15,13 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from xerodesk import __version__, cli_text
+from xerodesk.cli_webhooks import add_webhooks_parser, announce, webhooks_address
 from xerodesk.errors import ConfigurationError, XerodeskError, exit_status
 from xerodesk.logsetup import FILE_ONLY, redact
 
 if TYPE_CHECKING:
     from xerodesk import app as app_module
+    from xerodesk.engine.webhooks import serving as serving_module
 
 log = logging.getLogger("xerodesk.cli")
 
@@ -97,6 +99,12 @@ def _sandbox_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
         default=5000,
         help="calls a day per organisation (5000, or 1000 for Xero's Starter tier)",
     )
+    p.add_argument(
+        "--webhooks-when-asked",
+        action="store_true",
+        help="send webhook deliveries only when POST /_sandbox/webhooks/deliver asks "
+        "(for a caller that moves the sandbox clock itself)",
+    )
     p.set_defaults(handler=_cmd_sandbox)
 
 
@@ -151,6 +159,12 @@ def build_parser() -> _Parser:
     )
     sync.add_argument("--watch", action="store_true", help="keep running until stopped")
     sync.add_argument(
+        "--webhooks",
+        metavar="[HOST:]PORT",
+        help="with --watch: receive Xero's webhooks at /xero/webhooks on this port "
+        "(host 127.0.0.1 unless given; put an HTTPS reverse proxy in front)",
+    )
+    sync.add_argument(
         "--dry-run",
         action="store_true",
         help="report what a pass would change on each side and write nothing",
@@ -187,6 +201,7 @@ def build_parser() -> _Parser:
         help="loopback port of the redirect registered for the app (default 53682)",
     )
     login.set_defaults(handler=_cmd_login)
+    add_webhooks_parser(commands, _add_xero, _need_subcommand)
     return parser
 
 
@@ -273,6 +288,7 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
         client=client,
         clock_scale=args.clock_scale,
         daily_limit=args.daily_limit,
+        webhook_thread=not args.webhooks_when_asked,
     )
     try:
         serve(options)
@@ -288,6 +304,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
     if args.dry_run and args.watch:
         raise ConfigurationError("--dry-run reports one pass: it cannot be combined with --watch")
+    listen = webhooks_address(args)
     paths = app.setup(args.debug)
     app.tune_interpreter()
     settings = app.SyncSettings(
@@ -305,7 +322,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
             return EXIT_UNREACHABLE
         return EXIT_OK
     if args.watch:
-        return asyncio.run(_watch(settings))
+        return asyncio.run(_watch(settings, listen))
     from xerodesk.termprogress import TerminalProgress
 
     outcome = asyncio.run(app.run_sync_pass(settings, TerminalProgress()))
@@ -322,7 +339,9 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     return EXIT_REVIEW if report.new_review_items else EXIT_OK
 
 
-async def _watch(settings: app_module.SyncSettings) -> int:
+async def _watch(
+    settings: app_module.SyncSettings, webhooks: serving_module.ListenAddress | None
+) -> int:
     """Run until SIGTERM or SIGINT, then finish the page in hand and exit 0."""
     import asyncio
     import signal
@@ -333,8 +352,7 @@ async def _watch(settings: app_module.SyncSettings) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    print("xerodesk: watching; stop with Ctrl+C or SIGTERM", file=sys.stderr, flush=True)
-    stats = await app.run_watch(settings, stop)
+    stats = await app.run_watch(settings, stop, webhooks=webhooks, on_started=announce)
     print(
         f"xerodesk: stopped after {stats.passes} pass(es), {stats.pushes} push run(s)",
         file=sys.stderr,

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from xerodesk.engine.passes import PassReport
     from xerodesk.engine.schedule import PassSchedule
     from xerodesk.engine.sweep import SweepResult
+    from xerodesk.engine.webhooks.health import WebhookHealth
     from xerodesk.store.audit import AuditRecord
 
 
@@ -74,7 +75,28 @@ def outlook_text(outlook: SyncOutlook) -> str:
     lines.append(today.data_text())
     label = {"ok": "OK", "low": "Warning", "spent": "Warning"}.get(today.level, today.level)
     lines.append(f"{label}: {today.message()}")
+    lines.extend(webhook_lines(outlook.webhooks))
     return "\n".join(lines)
+
+
+def webhook_lines(health: WebhookHealth) -> list[str]:
+    """How Xero's webhooks stand, when a service listens for them (nothing otherwise)."""
+    if health.listening_since is None:
+        return []
+    last = health.last_delivery_at
+    delivered = f"last delivery {last:%Y-%m-%d %H:%M} UTC" if last else "no delivery yet"
+    line = f"Webhooks: on since {health.listening_since:%Y-%m-%d %H:%M} UTC, {delivered}"
+    if health.waiting:
+        line += f", {health.waiting} change(s) waiting to be read"
+    if not health.looks_off:
+        return [line]
+    return [
+        line,
+        f"Warning: Xero's webhooks look off: nothing has come from Xero while syncs found "
+        f"{health.unannounced} change(s) it did not announce; syncing as often as without "
+        "webhooks. Check the webhook in Xero's developer portal (it is switched off after a "
+        "day of failed deliveries) and send the intent to receive again.",
+    ]
 
 
 def history_text(entries: Sequence[AuditRecord]) -> str:

@@ -9,6 +9,10 @@ Each organisation has two keyring entries under the service ``xerodesk``:
 - ``<namespace>|<tenant id>|access``: the current access token and its expiry,
   so a restart within half an hour does not need a refresh.
 
+Beside them, one entry per Xero (``namespace``) holds the webhooks key,
+``<namespace>|webhooks``: Xero gives one key per app, and it signs every
+delivery of every organisation connected through that app.
+
 ``namespace`` tells Xero itself from a sandbox. Both entries are written with
 one ``set_password`` each, so the refresh token entry is never half-written;
 a rotated refresh token is written before the old one is dropped from memory.
@@ -27,6 +31,7 @@ from __future__ import annotations
 import hmac
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -43,17 +48,21 @@ from xerodesk.logsetup import register_secret
 __all__ = [
     "ALLOW_INSECURE_ENV",
     "REFRESH_IDLE_DAYS",
+    "WEBHOOK_KEY_ENV",
     "ConnectionState",
     "ConnectionStatus",
     "CredentialStore",
     "Secret",
     "StoredConnection",
     "keyring_problem",
+    "webhook_key_from_env",
 ]
 
 SERVICE = "xerodesk"
 ALLOW_INSECURE_ENV = "XERODESK_ALLOW_INSECURE_KEYRING"
 REFRESH_IDLE_DAYS = 60
+#: the webhooks key from the environment, beside a custom connection's secret
+WEBHOOK_KEY_ENV = "XERODESK_WEBHOOK_KEY"
 IDLE_WARNING_DAYS = 14
 
 
@@ -336,3 +345,21 @@ class CredentialStore:
             raise ConfigurationError("That organisation is not signed in.")
         index["default"] = tenant_id
         self._write(self._name("index"), index)
+
+    def webhook_key(self) -> Secret | None:
+        """The webhooks key of the Xero app (``None``: none is stored)."""
+        entry = self._read(self._name("webhooks")) or {}
+        return _secret(entry.get("key"))
+
+    def save_webhook_key(self, key: Secret) -> None:
+        self._write(self._name("webhooks"), {"v": 1, "key": key.reveal()})
+
+    def forget_webhook_key(self) -> None:
+        self._erase(self._name("webhooks"))
+
+
+def webhook_key_from_env(env: Mapping[str, str] | None = None) -> Secret | None:
+    """``XERODESK_WEBHOOK_KEY``, if set (as ``XERODESK_CLIENT_SECRET`` is for a
+    custom connection); it goes before the keyring's."""
+    source = os.environ if env is None else env
+    return _secret(source.get(WEBHOOK_KEY_ENV, "").strip())

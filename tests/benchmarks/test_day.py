@@ -49,3 +49,28 @@ def test_a_small_day_keeps_every_promise_and_counts_the_same_twice(tmp_path: Pat
     served = (day.pop("sandbox_bytes")["wire"], again.pop("sandbox_bytes")["wire"])
     assert again == day
     assert wire == served and abs(wire[0] - wire[1]) * 200 < wire[0]
+
+
+def test_a_small_day_with_webhooks_reads_by_id_and_polls_less(tmp_path: Path) -> None:
+    """The same day with Xero's webhooks on: every change still arrives, the
+    announced ones within the delivery's wait and a read (simulated seconds, not
+    time: the clock is the day's), with fewer calls than polling alone."""
+    folder = tmp_path / "hooks"
+    folder.mkdir()
+    settings = DaySettings(ORG, budget=1000, seed=3, xero_changes=12, crm_changes=4, webhooks=True)
+    day = run_day(settings, folder).as_json()
+    polling = _day(tmp_path / "polling")
+    assert day["xero_to_crm"]["changes"] == day["xero_to_crm"]["arrived"] == 12
+    assert day["crm_to_xero"]["arrived"] == 4
+    assert day["pushes_delayed_by_budget"] == 0
+    assert day["calls"] == day["sandbox_calls"]
+    hooks = day["webhooks"]
+    announced = day["xero_to_crm_announced"]
+    # each announced change came in a delivery and was read by id: within the
+    # sandbox's wait (5 s of batching, 10 s of delay) and a read of a few calls
+    assert hooks["deliveries"] >= 1 and hooks["events"] >= announced["changes"]
+    assert hooks["reads"] >= 1
+    assert announced["max_s"] is not None and announced["max_s"] <= 30
+    # passes at most every webhook_poll_minutes (30): at most 48 in the day
+    assert day["passes"] <= 49
+    assert day["calls"] < polling["calls"]

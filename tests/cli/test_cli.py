@@ -24,6 +24,9 @@ COMMANDS = [
     ["history"],
     ["status"],
     ["login"],
+    ["webhooks"],
+    ["webhooks", "set-key"],
+    ["webhooks", "forget-key"],
 ]
 
 
@@ -126,7 +129,9 @@ def test_db_upgrade_then_status_json(tmp_path: Path) -> None:
     schedule = data.pop("schedule")
     freshness = data.pop("freshness")
     today = data.pop("today")
+    webhooks = data.pop("webhooks")
     assert data == {"cursors": [], "last_runs": [], "outbox": {}, "open_review": {}}
+    assert (webhooks["listening_since"], webhooks["working"]) == (None, False)
     never = {"last_read_at": None, "age_seconds": None}
     assert freshness == {
         entity: never

@@ -14,6 +14,8 @@ CONTRACT_DEFAULTS = {
     "combine_descriptions": False,
     "import_currencies": True,
     "sync_interval_minutes": 2,
+    "webhook_poll_minutes": 30,
+    "webhook_silence_minutes": 60,
     "pushed_invoice_status": "DRAFT",
     "delivery_account_code": "",
     "delivery_description": "Delivery",

@@ -12,11 +12,13 @@ from keyrings.alt.file import PlaintextKeyring
 
 from xerodesk.credentials import (
     ALLOW_INSECURE_ENV,
+    WEBHOOK_KEY_ENV,
     ConnectionState,
     CredentialStore,
     Secret,
     StoredConnection,
     keyring_problem,
+    webhook_key_from_env,
 )
 from xerodesk.errors import ConfigurationError
 from xerodesk.logsetup import REDACTED, redact
@@ -114,3 +116,31 @@ def test_a_chain_of_only_unsafe_backends_is_refused() -> None:
     assert keyring_problem(PlaintextKeyring()) is not None
     assert keyring_problem(_UnsafeChain()) is not None
     assert keyring_problem(_EmptyChain()) == "no system keyring is available"
+
+
+def test_the_webhooks_key_is_kept_per_xero_beside_the_sign_ins(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(ALLOW_INSECURE_ENV, "1")
+    store = CredentialStore("https://api.xero.com")
+    sandbox = CredentialStore("http://127.0.0.1:9999")
+    assert store.webhook_key() is None
+    store.save(_connection())
+    store.save_webhook_key(Secret("webhooks-key-of-the-app-abcdef"))
+    assert store.webhook_key() == Secret("webhooks-key-of-the-app-abcdef")
+    assert sandbox.webhook_key() is None  # a sandbox has its own
+    assert store.tenants() == ["tenant-1"]  # the key is no organisation
+    assert "webhooks-key" not in repr(store.webhook_key())
+    raw = keyring.get_keyring().get_password("xerodesk", "https://api.xero.com|webhooks")
+    assert raw is not None and "webhooks-key-of-the-app-abcdef" in raw
+    store.forget_webhook_key()
+    assert store.webhook_key() is None
+    assert store.load("tenant-1") is not None
+
+
+def test_the_webhooks_key_from_the_environment() -> None:
+    assert webhook_key_from_env({}) is None
+    assert webhook_key_from_env({WEBHOOK_KEY_ENV: "  "}) is None
+    key = webhook_key_from_env({WEBHOOK_KEY_ENV: " key-from-the-environment\n"})
+    assert key == Secret("key-from-the-environment")
+    assert redact("key-from-the-environment") == REDACTED

@@ -21,6 +21,11 @@ class EntityKind(StrEnum):
 
 
 #: reference data and master data before the documents that link to them
+#: the triggers of runs that are not passes: pushes sent between passes, and reads
+#: of the records named by Xero's webhook events
+PUSH_TRIGGER, WEBHOOK_TRIGGER = "push", "webhook"
+NOT_PASSES = (PUSH_TRIGGER, WEBHOOK_TRIGGER)
+
 PULL_ORDER: tuple[EntityKind, ...] = (
     EntityKind.TAX_RATES,
     EntityKind.CURRENCIES,

@@ -30,7 +30,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from xerodesk.domain.sync import Counts, EntityKind
+from xerodesk.domain.sync import NOT_PASSES, Counts, EntityKind
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.links import load_links
 from xerodesk.engine.pull import PageOutcome, WriteContext
@@ -63,7 +63,9 @@ def falling_due(connection: Connection, run_id: int | None, now: datetime) -> se
     """ContactIDs with an unpaid approved invoice whose due date passed since the
     last pass that finished (the day before it up to yesterday): its overdue moved.
     """
-    query = select(SyncRun.started_at).where(SyncRun.outcome == "ok", SyncRun.trigger != "push")
+    query = select(SyncRun.started_at).where(
+        SyncRun.outcome == "ok", SyncRun.trigger.not_in(NOT_PASSES)
+    )
     if run_id is not None:
         query = query.where(SyncRun.id != run_id)
     last = connection.scalar(query.order_by(SyncRun.id.desc()).limit(1))

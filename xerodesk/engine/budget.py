@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from xerodesk.domain.sync import EntityKind
+from xerodesk.domain.sync import WEBHOOK_TRIGGER, EntityKind
 from xerodesk.engine.cursors import ResumeState, plan_walk
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.push.model import PushState
@@ -56,6 +56,7 @@ CONTACT_REFRESH = timedelta(hours=24)
 REFERENCE_REFRESH = timedelta(hours=1)
 
 PUSH, REFERENCE, MASTER, SWEEP, DOCUMENTS = "push", "reference", "master", "sweep", "documents"
+WEBHOOK = WEBHOOK_TRIGGER
 GROUPS = {
     EntityKind.TAX_RATES: REFERENCE,
     EntityKind.CURRENCIES: REFERENCE,
@@ -86,6 +87,8 @@ class DayUsage:
     #: bytes of Xero's answers in the last 24 hours: as read, and on the wire
     bytes_read: int = 0
     wire_bytes: int = 0
+    #: of ``used``, the calls of reads of records named by webhook events
+    webhook_calls: int = 0
 
 
 def day_usage(connection: Connection, daily_budget: int, now: datetime | None = None) -> DayUsage:
@@ -104,7 +107,7 @@ def day_usage(connection: Connection, daily_budget: int, now: datetime | None = 
         .where(SyncRun.started_at > now - DAY)
         .order_by(SyncRun.id)
     ).all()
-    used = pushes = read = wire = 0
+    used = pushes = hooks = read = wire = 0
     xero: int | None = None
     seen_at: datetime | None = None
     runs: list[tuple[int, datetime]] = []
@@ -114,6 +117,7 @@ def day_usage(connection: Connection, daily_budget: int, now: datetime | None = 
         wire += int(run_wire or 0)
         used += calls
         pushes += calls if trigger == PUSH else 0
+        hooks += calls if trigger == WEBHOOK else 0
         runs.append((calls, finished or started))
         if xero is not None:
             xero -= calls
@@ -124,7 +128,9 @@ def day_usage(connection: Connection, daily_budget: int, now: datetime | None = 
     if xero is not None:
         left = min(left, xero)
     runs_ = tuple(runs)
-    return DayUsage(now, daily_budget, used, xero, seen_at, max(0, left), runs_, pushes, read, wire)
+    return DayUsage(
+        now, daily_budget, used, xero, seen_at, max(0, left), runs_, pushes, read, wire, hooks
+    )
 
 
 def _push_calls_in_passes(connection: Connection, now: datetime) -> int:

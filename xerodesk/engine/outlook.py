@@ -40,6 +40,7 @@ from sqlalchemy import Connection
 from xerodesk.engine.budget import DAY, DayUsage, day_usage
 from xerodesk.engine.freshness import EntityFreshness, entity_freshness
 from xerodesk.engine.schedule import PassSchedule, measured_pass_bytes, planned_now
+from xerodesk.engine.webhooks.health import WebhookHealth, webhook_health
 from xerodesk.store.options import Options
 
 __all__ = ["LOW", "OK", "SPENT", "DayOutlook", "SyncOutlook", "day_outlook", "sync_outlook"]
@@ -213,11 +214,13 @@ class SyncOutlook:
     schedule: PassSchedule
     today: DayOutlook
     as_of: datetime
+    webhooks: WebhookHealth
 
     def to_json(self) -> dict[str, Any]:
         return {
             "freshness": {entry.entity: entry.to_json() for entry in self.freshness},
             "today": self.today.to_json(),
+            "webhooks": self.webhooks.to_json(),
         }
 
 
@@ -225,6 +228,7 @@ def sync_outlook(connection: Connection, now: datetime) -> SyncOutlook:
     """Freshness, schedule and today's outlook from the database alone, as of ``now``."""
     options = Options.load(connection)
     usage = day_usage(connection, options.daily_call_budget, now)
-    schedule = planned_now(connection, now)
+    webhooks = webhook_health(connection, now)
+    schedule = planned_now(connection, now, webhooks=webhooks.working)
     today = day_outlook(usage, schedule, now, measured_pass_bytes(connection))
-    return SyncOutlook(entity_freshness(connection, now), schedule, today, now)
+    return SyncOutlook(entity_freshness(connection, now), schedule, today, now, webhooks)

@@ -28,13 +28,14 @@ restart.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from xerodesk.engine.budget import DAY, PUSH, DayUsage, day_usage, push_reserve
+from xerodesk.domain.sync import NOT_PASSES
+from xerodesk.engine.budget import DAY, DayUsage, day_usage, push_reserve
 from xerodesk.store.options import Options
 from xerodesk.store.xd_models import SyncRun
 
@@ -56,6 +57,7 @@ MEASURED_RUNS = 5
 EVEN = "as often as the day's calls allow"
 MINIMUM = "the minimum interval between syncs"
 WAITING = "waiting for calls to free up"
+WEBHOOKS = "Xero's webhooks announce changes; this sync catches what they miss"
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,10 @@ def plan_next_pass(
     """The pass after one that ended at ``last_end``, given today's ``usage``."""
     reserve = push_reserve(usage.daily_budget)
     cost = max(1, pass_cost)
-    # the calls pushes are taking at today's pace, or the reserve if that is more
-    pull_budget = max(1, usage.daily_budget - max(reserve, usage.push_calls))
+    # the calls pushes are taking at today's pace, or the reserve if that is more,
+    # and those of the reads webhook events asked for at today's pace
+    taken = max(reserve, usage.push_calls) + usage.webhook_calls
+    pull_budget = max(1, usage.daily_budget - taken)
     even = DAY * (cost / pull_budget)
     interval = max(min_interval, even)
     due = last_end + interval
@@ -153,15 +157,28 @@ def measured_pass_bytes(connection: Connection) -> tuple[int, int]:
     return read, wire
 
 
-def next_pass(connection: Connection, last_end: datetime, now: datetime) -> PassSchedule:
-    """The next scheduled pass, from the options and the run log alone."""
+def next_pass(
+    connection: Connection, last_end: datetime, now: datetime, *, webhooks: bool = False
+) -> PassSchedule:
+    """The next scheduled pass, from the options and the run log alone; ``webhooks``:
+    Xero's webhooks announce changes, so passes are the safety net and come at most
+    every ``webhook_poll_minutes``."""
     options = Options.load(connection)
     usage = day_usage(connection, options.daily_call_budget, now)
-    minimum = timedelta(minutes=options.sync_interval_minutes)
-    return plan_next_pass(usage, measured_pass_cost(connection), minimum, last_end)
+    minutes = options.sync_interval_minutes
+    if webhooks:
+        minutes = max(minutes, options.webhook_poll_minutes)
+    schedule = plan_next_pass(
+        usage, measured_pass_cost(connection), timedelta(minutes=minutes), last_end
+    )
+    if webhooks and schedule.reason == MINIMUM:
+        return replace(schedule, reason=WEBHOOKS)
+    return schedule
 
 
-def planned_now(connection: Connection, now: datetime) -> PassSchedule:
+def planned_now(connection: Connection, now: datetime, *, webhooks: bool = False) -> PassSchedule:
     """The schedule as it stands, after the last pass that finished (status, GUI)."""
-    last = connection.scalar(select(func.max(SyncRun.finished_at)).where(SyncRun.trigger != PUSH))
-    return next_pass(connection, last or now, now)
+    last = connection.scalar(
+        select(func.max(SyncRun.finished_at)).where(SyncRun.trigger.not_in(NOT_PASSES))
+    )
+    return next_pass(connection, last or now, now, webhooks=webhooks)

@@ -4,7 +4,11 @@
 pass as often as the day's Xero calls allow and never more often than
 ``sync_interval_minutes`` (``engine.schedule``, planned afresh after each
 pass, so a changed option applies), pushes as soon as the CRM has something to send,
-and a heartbeat on the lease. Setting ``stop`` cancels the work in hand at
+and a heartbeat on the lease. With a webhook consumer, the records that
+Xero's webhook events name are read between passes as soon as the events
+are stored (``engine.webhooks``); while webhooks work, passes are the safety
+net and come at most every ``webhook_poll_minutes``, and a pass that ends
+well answers the events received before it began. Setting ``stop`` cancels the work in hand at
 its next page boundary (the page being written is finished, never cut), then
 releases the lease.
 """
@@ -24,6 +28,8 @@ from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.lock import RunnerBusyError, RunnerLock
 from xerodesk.engine.passes import PassReport, PassRequest, PassRunner
 from xerodesk.engine.schedule import PassSchedule, next_pass
+from xerodesk.engine.webhooks.consumer import WebhookConsumer, WebhookReport, cover_events
+from xerodesk.engine.webhooks.health import mark_listening, webhook_health
 from xerodesk.errors import DailyLimitReachedError, UnreachableError, XerodeskError
 from xerodesk.store.options import Options
 from xerodesk.store.types import utcnow
@@ -57,6 +63,9 @@ class ServiceStats:
     pushes: int = 0
     failures: int = 0
     reports: list[PassReport] = field(default_factory=list)
+    #: reads of records named by webhook events
+    webhook_reads: int = 0
+    webhook_reports: list[WebhookReport] = field(default_factory=list)
 
 
 class SyncService:
@@ -72,6 +81,8 @@ class SyncService:
         settings: ServiceSettings | None = None,
         progress: ProgressSink | None = None,
         on_report: Callable[[PassReport], None] | None = None,
+        consumer: WebhookConsumer | None = None,
+        webhook_events: asyncio.Event | None = None,
     ) -> None:
         self.runner = runner
         self.db = db
@@ -80,15 +91,23 @@ class SyncService:
         self.settings = settings or ServiceSettings()
         self.progress = progress
         self.on_report = on_report
+        self.consumer = consumer
+        #: set by the webhook receiver when it stored new events (None: look every poll)
+        self.webhook_events = webhook_events
         self.stats = ServiceStats()
         self.schedule: PassSchedule | None = None
+        self._consumer_held_until = 0.0
 
     async def run(self, stop: asyncio.Event) -> ServiceStats:
         if not await self._take_lock(stop):
             return self.stats
         try:
+            if self.consumer is not None:
+                await self.db.write(mark_listening, utcnow())
             await self._loop(stop)
         finally:
+            if self.consumer is not None:
+                await self.db.write(mark_listening, None)
             await asyncio.to_thread(self.lock.release)
         return self.stats
 
@@ -111,8 +130,11 @@ class SyncService:
             if now >= next_pass:
                 delay = await self._guarded(stop, self._scheduled_pass())
                 next_pass = loop.time() + delay
-            elif self.pusher is not None:
-                await self._guarded(stop, self._push_if_pending())
+            else:
+                if self.pusher is not None:
+                    await self._guarded(stop, self._push_if_pending())
+                if self.consumer is not None:
+                    await self._guarded(stop, self._read_announced())
             if loop.time() >= next_beat:
                 await asyncio.to_thread(self.lock.heartbeat)
                 next_beat = loop.time() + self.settings.heartbeat.total_seconds()
@@ -150,6 +172,11 @@ class SyncService:
                     self._count(last)
                 raise
             self._count(report)  # the pass is done, whatever happens to the pushes after it
+            self._consumer_held_until = 0.0
+            if self.consumer is not None and report.outcome == "ok":
+                covered = await self.db.write(cover_events, report.run_id)
+                if covered:
+                    log.info("the pass answered %d webhook event(s) waiting", covered)
             if self.pusher is not None:
                 await self._push_if_pending()
         except DailyLimitReachedError as error:
@@ -163,7 +190,18 @@ class SyncService:
 
     async def _next_pass_in(self) -> float:
         now = utcnow()
-        self.schedule = await self.db.read(next_pass, now, now)
+        webhooks = False
+        if self.consumer is not None:
+            health = await self.db.read(webhook_health, now)
+            webhooks = health.working
+            if health.looks_off:
+                log.warning(
+                    "Xero's webhooks look off: nothing delivered since %s while syncs found "
+                    "%d unannounced change(s); syncing as often as without them",
+                    f"{health.last_delivery_at or health.listening_since:%Y-%m-%d %H:%M}",
+                    health.unannounced,
+                )
+        self.schedule = await self.db.read(next_pass, now, now, webhooks=webhooks)
         log.info(
             "next pass at %s (%s; about %d calls a pass, %d left today)",
             f"{self.schedule.due_at:%H:%M:%S}",
@@ -178,6 +216,37 @@ class SyncService:
         self.stats.reports.append(report)
         if self.on_report is not None:
             self.on_report(report)
+
+    async def _read_announced(self) -> None:
+        """Read what waiting webhook events name (pushes go first: they are called
+        before this). After a failure it waits ``retry_after_failure``; on a spent
+        day it leaves the events to the next pass, which answers them."""
+        assert self.consumer is not None
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._consumer_held_until:
+            return
+        if self.webhook_events is not None:
+            if not self.webhook_events.is_set():
+                return
+            self.webhook_events.clear()
+        if not await self.consumer.waiting():
+            return
+        try:
+            report = await self.consumer.run()
+        except (UnreachableError, XerodeskError) as error:
+            self.stats.failures += 1
+            log.error("reading the records webhook events named failed: %s", error)
+            self._hold_consumer(self.settings.retry_after_failure.total_seconds())
+            return
+        self.stats.webhook_reads += 1
+        self.stats.webhook_reports.append(report)
+        if report.outcome == "day_limit":
+            self._hold_consumer(float("inf"))  # until the next pass has run
+
+    def _hold_consumer(self, seconds: float) -> None:
+        self._consumer_held_until = asyncio.get_running_loop().time() + seconds
+        if self.webhook_events is not None:
+            self.webhook_events.set()  # look again once the hold is over
 
     async def _push_if_pending(self) -> None:
         assert self.pusher is not None

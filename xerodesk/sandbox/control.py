@@ -27,6 +27,13 @@ bumping it, as Xero's do. Unknown records answer 404, bad bodies 400.
 ``GET|POST /_sandbox/limits``, ``POST ./reset``  limit state; change mode or limits
 ``GET|POST /_sandbox/faults``                ``{"spec", "seed", "queue": [...], "clear"}``
 ``GET|POST /_sandbox/identity``              token counts; ``{"refresh_grace_seconds": s}``
+``POST /_sandbox/webhooks``                  register the webhook: ``{"url", "key",
+                                             "categories", "intent", "delay_seconds",
+                                             "batch_seconds", "faults": {...}}``
+``GET|DELETE /_sandbox/webhooks``            its state (status, sequence, queued, deliveries
+                                             sent/acknowledged/failed, last status); remove it
+``POST /_sandbox/webhooks/intent``           intent to receive: ``{"passed", "answers"}``
+``POST /_sandbox/webhooks/deliver``          send what is due now: ``{"results": [...]}``
 ===========================================  ===================================================
 """
 
@@ -42,6 +49,7 @@ from starlette.routing import BaseRoute, Route
 
 from xerodesk.sandbox.faults import FaultSpecError, parse_fault_spec
 from xerodesk.sandbox.org_ops import ORG_ROUTES, OrgOpError
+from xerodesk.sandbox.webhook_control import WEBHOOK_ROUTES, WebhookControlError
 
 if TYPE_CHECKING:
     from xerodesk.sandbox.state import SandboxState
@@ -80,7 +88,7 @@ def json_handler(func: Callable[[Request], Awaitable[Any]]) -> Handler:
     async def handler(request: Request) -> Response:
         try:
             result = await func(request)
-        except (ControlError, OrgOpError) as error:
+        except (ControlError, OrgOpError, WebhookControlError) as error:
             return JSONResponse({"error": error.message}, status_code=error.status)
         except FaultSpecError as error:
             return JSONResponse({"error": str(error)}, status_code=400)
@@ -216,6 +224,7 @@ ENDPOINTS: list[tuple[str, str]] = [
     ("/identity", "GET"),
     ("/identity", "POST"),
     *((path, method) for path, method, _ in ORG_ROUTES),
+    *((path, method) for path, methods, _ in WEBHOOK_ROUTES for method in methods),
 ]
 
 
@@ -234,4 +243,5 @@ def control_routes() -> list[BaseRoute]:
     ]
     routes: list[BaseRoute] = [Route(p, json_handler(f), methods=m) for p, m, f in own]
     routes.extend(Route(p, json_handler(f), methods=[m]) for p, m, f in ORG_ROUTES)
+    routes.extend(Route(p, json_handler(f), methods=m) for p, m, f in WEBHOOK_ROUTES)
     return routes

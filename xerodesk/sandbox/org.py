@@ -164,7 +164,7 @@ class OrgStore(OrgCore):
                 pick(ap_outstanding, ap.get("Outstanding")),
                 pick(ap_overdue, ap.get("Overdue")),
             )
-            self.save(CONTACTS, record)
+            self.save(CONTACTS, record, announce=False)  # no bump, no webhook (OrgCore.save)
             return record
 
     def set_contact_flags(
@@ -177,7 +177,7 @@ class OrgStore(OrgCore):
                 record["IsCustomer"] = is_customer
             if is_supplier is not None:
                 record["IsSupplier"] = is_supplier
-            self.save(CONTACTS, record)
+            self.save(CONTACTS, record, announce=False)  # no bump, no webhook (OrgCore.save)
             return record
 
     def set_quantity_on_hand(

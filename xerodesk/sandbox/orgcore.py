@@ -6,6 +6,11 @@ Currencies collections, stored compactly (see ``collection``). It is
 thread-safe: every method takes the re-entrant ``lock``, which callers may
 also hold around several calls. ``org.OrgStore`` adds the edits a user makes
 in Xero; the API's writes live in the ``write_*`` modules.
+
+Committed writes of contacts, invoices and credit notes are handed to the
+change listeners (``add_change_listener``; the webhooks use them): a write
+outside a transaction at once, a transaction's writes when it ends without
+rolling back, one ``Change`` per record (see ``changes``).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Any
 
 from xerodesk.sandbox import wire
 from xerodesk.sandbox.balances import Share, add_to, credit_share, invoice_share
+from xerodesk.sandbox.changes import Change, ChangeListener, change_of, coalesce
 from xerodesk.sandbox.collection import Codec, Collection, Entry, Record, Snapshot
 from xerodesk.sandbox.fields import CONTACTS, CREDIT_NOTES, INVOICES, KINDS, Kind, kind_named
 from xerodesk.sandbox.gen_parties import RATES
@@ -63,6 +69,8 @@ class OrgCore:
         self.idempotency = IdempotencyCache(now)
         self.version = 0
         self._undo: list[Callable[[], None]] | None = None
+        self._changes: list[Change] | None = None
+        self._listeners: list[ChangeListener] = []
         self._snapshot = Snapshot({})
         self._org: Record = {}
         self._collections: dict[str, Collection] = {}
@@ -211,9 +219,15 @@ class OrgCore:
                 if collection.find_number(candidate, accept) is None:
                     return candidate
 
-    def save(self, name: str | Kind, record: Record) -> Entry:
+    def save(self, name: str | Kind, record: Record, *, announce: bool = True) -> Entry:
         """Store a record (new or replacing the one with the same key), keeping
-        contact balances in step with invoices and credit notes."""
+        contact balances in step with invoices and credit notes.
+
+        ``announce=False`` is for changes Xero makes without moving
+        ``UpdatedDateUTC`` (balances, customer/supplier flags): the sandbox
+        sends no webhook for them, so a webhook and a modified-since poll see
+        the same changes. Xero documents neither way; it is the sandbox's
+        choice."""
         with self.lock:
             collection = self.collection(name)
             old = collection.get(str(record[collection.kind.key]))
@@ -221,7 +235,30 @@ class OrgCore:
             self._replace(collection, entry.key, entry)
             if collection.kind in (INVOICES, CREDIT_NOTES):
                 self._rebalance(collection, old, entry)
+            if announce:
+                self._note(collection.kind, record, old is None)
             return entry
+
+    def add_change_listener(self, listener: ChangeListener) -> None:
+        """Call ``listener`` with each commit's changes (under the lock: keep it short)."""
+        with self.lock:
+            self._listeners.append(listener)
+
+    def _note(self, kind: Kind, record: Record, created: bool) -> None:
+        change = change_of(kind.name, record, kind.key, created, self._now(), self.tenant_id)
+        if change is None:
+            return
+        if self._changes is not None:
+            self._changes.append(change)
+        else:
+            self._announce([change])
+
+    def _announce(self, changes: list[Change]) -> None:
+        if not changes:
+            return
+        merged = coalesce(changes)
+        for listener in list(self._listeners):
+            listener(merged)
 
     def delete(self, name: str | Kind, key: str) -> bool:
         with self.lock:
@@ -253,14 +290,16 @@ class OrgCore:
         """Hold the lock for a group of writes; the yielded function undoes
         every write made so far in the group."""
         with self.lock:
-            outer = self._undo
-            self._undo = []
-            log = self._undo
+            outer, outer_changes = self._undo, self._changes
+            log: list[Callable[[], None]] = []
+            changes: list[Change] = []
+            self._undo, self._changes = log, changes
 
             def rollback() -> None:
                 for undo in reversed(log):
                     undo()
                 log.clear()
+                changes.clear()  # undone writes announce nothing
                 self._bump_version()
 
             try:
@@ -268,7 +307,11 @@ class OrgCore:
             finally:
                 if outer is not None:
                     outer.extend(log)
-                self._undo = outer
+                if outer_changes is not None:
+                    outer_changes.extend(changes)
+                self._undo, self._changes = outer, outer_changes
+                if outer_changes is None:
+                    self._announce(changes)
 
     # -------------------------------------------------------------- balances
     def share_of(self, collection: Collection, entry: Entry) -> tuple[str, Share]:
@@ -300,4 +343,4 @@ class OrgCore:
             contact = self.record(CONTACTS, contact_id)
             if contact is not None:
                 contact["Balances"] = add_to(contact.get("Balances"), share, sign)
-                self.save(CONTACTS, contact)
+                self.save(CONTACTS, contact, announce=False)

@@ -4,7 +4,11 @@
 prints the base URL as the first line of stdout (flushed), builds the
 organisation and serves until SIGINT or SIGTERM, then returns normally.
 ``SandboxServer`` runs the same server in a background thread on a free port,
-for tests and ``xerodesk demo``::
+for tests and ``xerodesk demo``. Both send webhook deliveries from a
+``DeliveryThread`` while they serve, unless ``webhook_thread`` is false (then,
+as for a sandbox state built in-process without a server, deliveries go only
+when ``state.webhooks.deliver_due`` or ``POST /_sandbox/webhooks/deliver`` is
+called)::
 
     with SandboxServer(SandboxOptions(generate="demo", seed=1)) as sandbox:
         httpx.get(sandbox.base_url + "/rates/eurofxref-daily.xml")
@@ -36,6 +40,7 @@ from xerodesk.sandbox.state import (
     SandboxState,
     check_loopback,
 )
+from xerodesk.sandbox.webhook_delivery import DeliveryThread
 
 GRACEFUL_SHUTDOWN_SECONDS = 2
 
@@ -153,7 +158,14 @@ def serve(options: SandboxOptions) -> None:
     try:
         print(base_url_of(sock), flush=True)
         state = SandboxState.create(options)
-        _uvicorn_server(state, None).run(sockets=[sock])
+        deliveries = DeliveryThread(state.webhooks, state.clock)
+        if options.webhook_thread:
+            deliveries.start()
+        try:
+            _uvicorn_server(state, None).run(sockets=[sock])
+        finally:
+            deliveries.stop()
+            state.webhooks.close()
     finally:
         sock.close()
     sys.stdout.flush()
@@ -182,6 +194,7 @@ class SandboxServer:
         self._error: BaseException | None = None
         self.base_url = ""
         self._state: SandboxState | None = None
+        self._deliveries: DeliveryThread | None = None
 
     @property
     def state(self) -> SandboxState:
@@ -197,6 +210,8 @@ class SandboxServer:
         self._server = _uvicorn_server(self._state, self._api_routes)
         self._thread = threading.Thread(target=self._run, name="xerodesk-sandbox", daemon=True)
         self._thread.start()
+        if self.options.webhook_thread:
+            self._deliveries = DeliveryThread(self._state.webhooks, self._state.clock).start()
         deadline = time.monotonic() + timeout
         while not self._server.started:
             if self._error is not None or not self._thread.is_alive():
@@ -216,6 +231,11 @@ class SandboxServer:
             self._error = error
 
     def stop(self, timeout: float = 10.0) -> None:
+        if self._deliveries is not None:
+            self._deliveries.stop(timeout)
+            self._deliveries = None
+        if self._state is not None:
+            self._state.webhooks.close()
         if self._server is not None:
             self._server.request_exit()
         if self._thread is not None:

@@ -21,6 +21,8 @@ from xerodesk.sandbox.faults import (
 )
 from xerodesk.sandbox.identity import REFRESH_GRACE_SECONDS, ClientPolicy, IdentityService
 from xerodesk.sandbox.limits import LimitConfig, RateLimiter
+from xerodesk.sandbox.webhook_config import WebhookConfig, WebhookConfigError
+from xerodesk.sandbox.webhooks import WebhookHub
 
 OrgFactory = Callable[[SandboxClock], Any]
 CONSENT_MODES = ("auto", "page")
@@ -48,6 +50,10 @@ class SandboxOptions:
     counts) and ``org_file`` a JSON organisation; with neither, ``demo`` is
     generated. ``client`` restricts the accepted client to one id and secret.
     ``clock_scale`` makes sandbox time run faster than real time.
+    ``webhook`` registers a webhook at start, in the shape
+    ``POST /_sandbox/webhooks`` takes (``webhook_config``); with
+    ``webhook_thread`` false a served sandbox sends deliveries only when told
+    (``POST /_sandbox/webhooks/deliver``), for runs on a simulated clock.
     """
 
     host: str = "127.0.0.1"
@@ -67,6 +73,8 @@ class SandboxOptions:
     minute_limit: int = 60
     concurrent_limit: int = 5
     app_minute_limit: int = 10_000
+    webhook: dict[str, Any] | None = None
+    webhook_thread: bool = True
 
     def validate(self) -> None:
         """Raise ``SandboxConfigError`` for options the sandbox must refuse."""
@@ -86,6 +94,7 @@ class SandboxOptions:
         try:
             self.limit_config().validate()
             self.fault_spec()
+            self.webhook_config()
         except ValueError as error:
             raise SandboxConfigError(str(error)) from None
 
@@ -103,6 +112,14 @@ class SandboxOptions:
             return parse_fault_spec(self.faults)
         except FaultSpecError as error:
             raise SandboxConfigError(f"--faults: {error}") from None
+
+    def webhook_config(self) -> WebhookConfig | None:
+        if self.webhook is None:
+            return None
+        try:
+            return WebhookConfig.from_json(self.webhook)
+        except WebhookConfigError as error:
+            raise SandboxConfigError(f"webhook: {error}") from None
 
     def client_policy(self) -> ClientPolicy:
         if self.client is None:
@@ -140,6 +157,7 @@ class SandboxState:
     faults: FaultInjector
     counters: Counters = field(default_factory=Counters)
     connections: ConnectionRegistry = field(default_factory=ConnectionRegistry)
+    webhooks: WebhookHub = field(default_factory=lambda: WebhookHub(SandboxClock().now))
 
     @classmethod
     def create(cls, options: SandboxOptions, org_factory: OrgFactory | None = None) -> SandboxState:
@@ -149,6 +167,13 @@ class SandboxState:
         org = (org_factory or (lambda c: build_org(options, c)))(clock)
         spec = options.fault_spec()
         fault_seed = options.fault_seed if options.fault_seed is not None else options.seed
+        webhooks = WebhookHub(clock.now)
+        listen = getattr(org, "add_change_listener", None)
+        if callable(listen):  # an organisation from a factory may not announce changes
+            listen(webhooks.record)
+        webhook = options.webhook_config()
+        if webhook is not None:
+            webhooks.register(webhook)
         return cls(
             options=options,
             clock=clock,
@@ -161,6 +186,7 @@ class SandboxState:
             ),
             limits=RateLimiter(clock.now, options.limit_config(), lambda: clock.scale),
             faults=FaultInjector(spec, seed=fault_seed),
+            webhooks=webhooks,
         )
 
 

@@ -342,7 +342,7 @@ class _Draft:
         contact = self.store.record(CONTACTS, str(self.contact["ContactID"]))
         if contact is not None and not contact.get(flag):
             contact[flag] = True
-            self.store.save(CONTACTS, contact)
+            self.store.save(CONTACTS, contact, announce=False)  # a flag, as set_contact_flags
 
 
 def due_from_terms(issued: datetime, day: int, kind: str) -> datetime:

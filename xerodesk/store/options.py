@@ -141,6 +141,29 @@ OPTIONS: tuple[OptionSpec, ...] = (
         maximum=1440,
     ),
     OptionSpec(
+        "webhook_poll_minutes",
+        OptionType.INT,
+        "30",
+        "Minutes between syncs while Xero's webhooks work",
+        "Sync",
+        "With webhooks on, Xero announces changes to customers, invoices and credit notes "
+        "as they happen, so scheduled syncs only need to catch what the announcements "
+        "miss (such as items). This is the shortest time between them then.",
+        minimum=1,
+        maximum=1440,
+    ),
+    OptionSpec(
+        "webhook_silence_minutes",
+        OptionType.INT,
+        "60",
+        "Warn when webhooks are silent for (minutes)",
+        "Sync",
+        "When no announcement has come from Xero for this long while syncs still find "
+        "changes there, xerodesk says webhooks look off and syncs as often as without them.",
+        minimum=5,
+        maximum=10080,
+    ),
+    OptionSpec(
         "pushed_invoice_status",
         OptionType.CHOICE,
         "DRAFT",
@@ -269,6 +292,14 @@ class Options:
     @property
     def sync_interval_minutes(self) -> int:
         return int(self.get("sync_interval_minutes"))
+
+    @property
+    def webhook_poll_minutes(self) -> int:
+        return int(self.get("webhook_poll_minutes"))
+
+    @property
+    def webhook_silence_minutes(self) -> int:
+        return int(self.get("webhook_silence_minutes"))
 
     @property
     def pushed_invoice_status(self) -> str:

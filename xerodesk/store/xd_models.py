@@ -167,3 +167,36 @@ class AuditEntry(Base):
     run_id: Mapped[int | None] = mapped_column(Integer, index=True)
     correlation_id: Mapped[str | None] = mapped_column(XeroId)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebhookEvent(Base):
+    """One change Xero announced by webhook, kept before the delivery is answered.
+
+    Xero's events name a record, never its values: the consumer reads each
+    record by id and marks its events done in the transaction that writes it,
+    so an event stored before a crash is read after the restart. A repeated
+    delivery (Xero retries until it sees a 200) carries the same events and
+    adds none (the unique key)."""
+
+    __tablename__ = "xd_webhook_event"
+    __table_args__ = (
+        UniqueConstraint("category", "resource_id", "event_type", "event_at"),
+        Index("ix_xd_webhook_event_waiting", "done_at", "category"),
+    )
+
+    #: CONTACT, INVOICE or CREDITNOTE (Xero's eventCategory)
+    category: Mapped[str] = mapped_column(Code)
+    resource_id: Mapped[str] = mapped_column(XeroId)
+    #: CREATE or UPDATE (Xero's eventType)
+    event_type: Mapped[str] = mapped_column(Code)
+    #: Xero's eventDateUtc
+    event_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    #: the delivery's lastEventSequence
+    sequence: Mapped[int | None] = mapped_column(BigInteger)
+    #: when the record was read and written (None: waiting), and by which run
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    #: how it ended: "read", "gone" (Xero no longer has it) or "not_synced"
+    #: (a record the sync does not keep, e.g. a supplier bill)
+    outcome: Mapped[str | None] = mapped_column(Code)

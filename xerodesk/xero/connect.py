@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from xerodesk.credentials import CredentialStore
-from xerodesk.errors import AuthenticationError
+from xerodesk.credentials import CredentialStore, Secret, webhook_key_from_env
+from xerodesk.errors import AuthenticationError, ConfigurationError
 from xerodesk.xero.client import XeroClient
 from xerodesk.xero.clock import Clock, ScaledClock
 from xerodesk.xero.endpoints import XeroEndpoints
@@ -17,7 +17,7 @@ from xerodesk.xero.tokens import (
 )
 from xerodesk.xero.usage import DAILY_LIMIT_CORE
 
-__all__ = ["open_client"]
+__all__ = ["forget_webhook_key", "open_client", "store_webhook_key", "webhook_key"]
 
 
 async def open_client(
@@ -84,3 +84,33 @@ async def _adopt_first_connection(client: XeroClient) -> None:
         await client.aclose()
         raise AuthenticationError("The custom connection has no Xero organisation connected.")
     client.set_tenant(connections[0].tenant_id)
+
+
+def webhook_key(
+    *,
+    xero_url: str | None = None,
+    store: CredentialStore | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Secret:
+    """The key that signs Xero's webhook deliveries: ``XERODESK_WEBHOOK_KEY`` if set,
+    else the keyring's for this Xero; ``ConfigurationError`` if there is none."""
+    key = webhook_key_from_env(env)
+    if key is not None:
+        return key
+    store = store or CredentialStore(XeroEndpoints.for_base(xero_url).namespace)
+    key = store.webhook_key()
+    if key is None:
+        raise ConfigurationError(
+            "no Xero webhooks key is stored: copy it from your app's Webhooks page in Xero's "
+            "developer portal and run 'xerodesk webhooks set-key'"
+        )
+    return key
+
+
+def store_webhook_key(key: Secret, *, xero_url: str | None = None) -> None:
+    """Keep the Xero app's webhooks key in the keyring (for that Xero, or sandbox)."""
+    CredentialStore(XeroEndpoints.for_base(xero_url).namespace).save_webhook_key(key)
+
+
+def forget_webhook_key(*, xero_url: str | None = None) -> None:
+    CredentialStore(XeroEndpoints.for_base(xero_url).namespace).forget_webhook_key()
