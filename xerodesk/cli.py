@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from xerodesk import __version__, cli_text
+from xerodesk.cli_sandbox import add_sandbox_parser
 from xerodesk.cli_webhooks import add_webhooks_parser, announce, webhooks_address
 from xerodesk.errors import ConfigurationError, XerodeskError, exit_status
 from xerodesk.logsetup import FILE_ONLY, redact
@@ -55,59 +56,6 @@ def _add_xero(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _sandbox_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
-    p = commands.add_parser(
-        "sandbox",
-        help="serve the built-in Xero sandbox until stopped",
-        description="Serve the Xero sandbox: the Accounting API, identity endpoints, "
-        "connections and an ECB-format rates feed, on loopback. Prints its base URL first.",
-    )
-    p.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
-    p.add_argument("--port", type=int, default=0, help="port (default: a free one)")
-    p.add_argument("--org", metavar="FILE.json", help="load an organisation from a file")
-    p.add_argument(
-        "--generate",
-        metavar="SIZE",
-        help="generate an organisation: demo, small, medium, large, or counts such as "
-        "contacts=5000,invoices=100000 (default: demo)",
-    )
-    p.add_argument("--seed", type=int, default=1, help="seed of the generator (default 1)")
-    p.add_argument(
-        "--rate-limits",
-        choices=("real", "off"),
-        default="real",
-        help="enforce Xero's limits (real) or only count calls (off)",
-    )
-    p.add_argument(
-        "--faults",
-        metavar="SPEC",
-        help="inject faults: KIND=P[:PARAM],...[,seed=N]; kinds 500, 503, "
-        "timeout[:seconds], reset, storm429[:burst], lost (the response of a committed "
-        "write), churn[:records] (edits while a client pages), e.g. 500=0.02,lost=0.01",
-    )
-    p.add_argument("--fault-seed", type=int, default=None, help="seed of the fault injector")
-    p.add_argument("--client", metavar="ID:SECRET", help="accept only this client")
-    p.add_argument(
-        "--clock-scale",
-        type=float,
-        default=1.0,
-        help="run the sandbox clock this many times faster than real time",
-    )
-    p.add_argument(
-        "--daily-limit",
-        type=int,
-        default=5000,
-        help="calls a day per organisation (5000, or 1000 for Xero's Starter tier)",
-    )
-    p.add_argument(
-        "--webhooks-when-asked",
-        action="store_true",
-        help="send webhook deliveries only when POST /_sandbox/webhooks/deliver asks "
-        "(for a caller that moves the sandbox clock itself)",
-    )
-    p.set_defaults(handler=_cmd_sandbox)
-
-
 def build_parser() -> _Parser:
     parser = _Parser(
         prog="xerodesk",
@@ -134,7 +82,7 @@ def build_parser() -> _Parser:
     )
     demo.set_defaults(handler=_cmd_demo)
 
-    _sandbox_parser(commands)
+    add_sandbox_parser(commands)
 
     db = commands.add_parser("db", help="database administration")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=_Parser)
@@ -263,37 +211,6 @@ def _cmd_history(args: argparse.Namespace) -> int:
         print(f"no changes recorded for {args.record}")
     else:
         print(cli_text.history_text(entries))
-    return EXIT_OK
-
-
-def _cmd_sandbox(args: argparse.Namespace) -> int:
-    from xerodesk.sandbox.server import serve
-    from xerodesk.sandbox.state import SandboxConfigError, SandboxOptions
-
-    client = None
-    if args.client:
-        ident, sep, secret = args.client.partition(":")
-        if not sep or not ident or not secret:
-            raise ConfigurationError("--client must be ID:SECRET")
-        client = (ident, secret)
-    options = SandboxOptions(
-        host=args.host,
-        port=args.port,
-        org_file=args.org,
-        generate=args.generate,
-        seed=args.seed,
-        rate_limits=args.rate_limits,
-        faults=args.faults,
-        fault_seed=args.fault_seed,
-        client=client,
-        clock_scale=args.clock_scale,
-        daily_limit=args.daily_limit,
-        webhook_thread=not args.webhooks_when_asked,
-    )
-    try:
-        serve(options)
-    except SandboxConfigError as error:
-        raise ConfigurationError(str(error)) from None
     return EXIT_OK
 
 
