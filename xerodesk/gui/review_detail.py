@@ -105,10 +105,10 @@ def record_of(item: ReviewRow | None) -> tuple[str, str] | None:
 
 
 def meta_text(item: ReviewRow) -> str:
-    record = record_of(item)
     parts = [kind_name(item.kind)]
-    if record is not None:
-        parts.append(record[1])
+    name = item.details.get("label") or item.details.get("name")
+    if item.record_table and name:
+        parts.append(record_text(item.record_table, str(name)))
     parts.append(f"raised {stamp(item.created_at)}")
     parts.append(item_state(item.resolved_at, item.resolution, item.details))
     return " · ".join(parts)
