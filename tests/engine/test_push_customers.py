@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import Engine, update
 
 from tests.engine import push_support
@@ -27,6 +28,7 @@ from tests.support.sync import sync_pass
 from xerodesk.domain.sync import EntityKind
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.push import link_to_existing_contact, retry_push
+from xerodesk.errors import ConfigurationError
 from xerodesk.store.models import SalesLedger
 
 push_sandbox_module = push_support.push_sandbox_module
@@ -161,7 +163,7 @@ def test_a_renamed_customer_goes_on_retry(xero: RunningSandbox, db_engine: Engin
     assert (done["state"], done["revision"]) == ("done", 1)
 
 
-def test_linking_to_a_contact_the_crm_has_already_moves_the_orders(
+def test_linking_to_a_contact_another_crm_customer_holds_is_refused(
     xero: RunningSandbox, db_engine: Engine
 ) -> None:
     pulled = xero_customer(db_engine, orgs.ACME, "Acme Trading Ltd")
@@ -169,7 +171,6 @@ def test_linking_to_a_contact_the_crm_has_already_moves_the_orders(
     quote = crm_quote(db_engine, twin, "Q-TWIN", [(None, "Advice", "1", "40", None, None)])
     report = push(xero, db_engine)
     assert report.failed == 1 and report.waiting == 1
-    assert one(db_engine, "quote", id=quote)["push_state"] == "pending"
     customer = one(db_engine, "xd_outbox", kind="customer")
 
     async def link() -> int:
@@ -179,10 +180,12 @@ def test_linking_to_a_contact_the_crm_has_already_moves_the_orders(
         finally:
             db.close()
 
-    assert asyncio.run(link()) == pulled
-    assert one(db_engine, "quote", id=quote)["sales_ledger_id"] == pulled
+    with pytest.raises(ConfigurationError, match='already the CRM customer "Acme Trading Ltd"'):
+        asyncio.run(link())
+    # nothing changed: the twin has no Xero id, its order stays its own, the item stays open
     assert one(db_engine, "sales_ledger", id=twin)["sales_ledger_id"] is None
-    report = push(xero, db_engine)
-    assert report.created == {"invoice": 1}
-    [invoice] = xero_records(xero, "Invoices", 'Reference=="Q-TWIN"')
-    assert invoice["Contact"]["ContactID"] == orgs.ACME
+    assert one(db_engine, "sales_ledger", id=pulled)["sales_ledger_id"] == orgs.ACME
+    assert one(db_engine, "quote", id=quote)["sales_ledger_id"] == twin
+    assert one(db_engine, "xd_outbox", id=customer["id"])["state"] == "failed"
+    [review] = open_reviews(db_engine)
+    assert review["kind"] == "push_duplicate_contact" and review["resolution"] is None

@@ -114,7 +114,7 @@ def test_filter_compare_and_resolve_review_items(
         assert "phone changed" in detail.title.text()
         assert detail.values.isVisibleTo(tab) and detail.values.rowCount() == 1
         shown = [detail.values.item(0, c).text() for c in range(4)]
-        assert shown == ["phone", "01 100", "01 200", "01 300"]
+        assert shown == ["Phone", "01 100", "01 200", "01 300"]
         actions = buttons(window)
         assert list(actions) == ["keep_xero", "send_crm", "dismiss"]
         assert not actions["send_crm"].isEnabled()
@@ -158,16 +158,19 @@ def test_release_a_held_order_once_the_customer_is_off_stop(
         await wait_until(lambda: tab.model.rowCount() == 1, 10, "the held order")
         tab.items.selectRow(0)
         release = buttons(window)["release"]
-        assert release.isEnabled()
-        qtbot.mouseClick(release, Qt.MouseButton.LeftButton)
-        await wait_until(lambda: "still on stop" in window.banner.text(), 10, "refused")
-        assert tab.model.rowCount() == 1
+        # the customer is on stop: releasing cannot work, and the button says why
+        assert not release.isEnabled()
+        assert "Stopped Traders is still on stop" in release.toolTip()
         engine = open_engine(sqlite_url)
         with engine.begin() as connection:
             connection.execute(update(SalesLedger).values(on_stop=False))
         engine.dispose()
+        tab.reload()
+        await wait_until(lambda: buttons(window)["release"].isEnabled(), 10, "release enabled")
         qtbot.mouseClick(buttons(window)["release"], Qt.MouseButton.LeftButton)
         await wait_until(lambda: tab.model.rowCount() == 0, 10, "released")
+        assert tab.feedback.text().startswith("Order released to Xero: Quote Q-0001 held")
+        assert "cannot be undone" in tab.feedback.text() and not tab.undo.isVisible()
         await window.ops.wait_idle()
 
     run(qloop, body())

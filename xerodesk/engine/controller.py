@@ -40,7 +40,7 @@ from xerodesk.engine.control_types import (
     open_migrated,
 )
 from xerodesk.engine.dbworker import DbWorker
-from xerodesk.engine.review import perform
+from xerodesk.engine.review import perform, undo_in
 from xerodesk.engine.schedule import next_pass
 from xerodesk.errors import AuthenticationError, ConfigurationError
 from xerodesk.store.database import display_url
@@ -187,6 +187,11 @@ class SyncController:
             self._runner.send({"cmd": "push"})  # anything the action queued goes at once
         self._tell(Change.REVIEW, item_id)
         return done
+
+    async def undo_review_action(self, item_id: int, action: str) -> None:
+        """Take back ``action`` on item ``item_id`` (``engine.review.UNDOABLE``)."""
+        await self._worker().write(undo_in, item_id, action)
+        self._tell(Change.REVIEW, item_id)
 
     # -- connection -----------------------------------------------------------
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from xerodesk.domain.labels import field_label, fields_text, record_text
 from xerodesk.engine.audit import audit_text
 from xerodesk.engine.conflicts import FieldDiff, FieldRole, Verdict
 from xerodesk.store.state import ReviewRequest, raise_review
@@ -40,8 +41,6 @@ CRM_EDIT = "crm_edit"
 #: the actions each kind offers, in the order shown
 CONFLICT_ACTIONS = ("keep_xero", "send_crm", "link_other", "retry", "dismiss")
 CRM_EDIT_ACTIONS = ("send_crm", "keep_xero", "link_other", "retry", "dismiss")
-
-_NOUN = {"contacts": "Contact", "items": "Product"}
 
 
 @dataclass(frozen=True)
@@ -73,45 +72,47 @@ def _shown(value: Any) -> str:
     return "(empty)" if value is None else f'"{value}"'
 
 
-def _lines(fields: dict[str, dict[str, Any]]) -> str:
+def _lines(fields: dict[str, dict[str, Any]], table: str) -> str:
     return "; ".join(
-        f"{name}: CRM {_shown(v.get('crm'))}, Xero {_shown(v.get('xero'))} "
-        f"(last synced {_shown(v.get('base'))})"
+        f"{field_label(name, table).capitalize()}: CRM {_shown(v.get('crm'))}, "
+        f"Xero {_shown(v.get('xero'))} (last synced {_shown(v.get('base'))})"
         for name, v in fields.items()
     )
 
 
-def _read_only_note(fields: dict[str, dict[str, Any]]) -> str:
+def _read_only_note(fields: dict[str, dict[str, Any]], table: str) -> str:
     fixed = [name for name, v in fields.items() if v.get("role") == FieldRole.XERO_ONLY.value]
     if not fixed:
         return ""
     return (
-        f" Xero does not accept changes to {', '.join(fixed)} through its API: change "
-        "them in Xero, or keep Xero's value."
+        f" Xero does not accept changes to the {fields_text(fixed, table)} through its API: "
+        "change them in Xero, or keep Xero's value."
     )
 
 
 def _request(finding: Finding, kind: str, fields: dict[str, dict[str, Any]]) -> ReviewRequest:
-    noun = _NOUN.get(finding.entity, "Record")
-    names = ", ".join(fields)
+    table = finding.crm_table
+    record = record_text(table, finding.label, finding.crm_id)
+    names = fields_text(fields, table)
+    lines = _lines(fields, table)
     if kind == CONFLICT:
-        title = f"{noun} {finding.label}: changed in the CRM and in Xero ({names})"
+        title = f"{record} — {names}: changed in the CRM and in Xero"
         explanation = (
-            f"{noun} {finding.label} was changed on both sides since the last sync. "
-            f"{_lines(fields)}. Xero's value was kept in the CRM. Keep it, send the CRM "
+            f"{record} was changed on both sides since the last sync. "
+            f"{lines}. Xero's value was kept in the CRM. Keep it, send the CRM "
             "value to Xero instead, link the CRM record to another existing Xero record, "
             "or dismiss."
         )
         actions = CONFLICT_ACTIONS
     else:
-        title = f"{noun} {finding.label}: changed in the CRM only ({names})"
+        title = f"{record} — {names}: changed in the CRM only"
         explanation = (
-            f"{noun} {finding.label} was changed in the CRM, not in Xero, which owns "
-            f"{'this field' if len(fields) == 1 else 'these fields'}. {_lines(fields)}. "
+            f"{record} was changed in the CRM, not in Xero, which owns "
+            f"{'this field' if len(fields) == 1 else 'these fields'}. {lines}. "
             "The CRM value was kept and Xero still has its own. Send the CRM value to "
             "Xero, keep Xero's value (it goes back into the CRM), link the CRM record to "
             "another existing Xero record, or dismiss to leave both as they are."
-            + _read_only_note(fields)
+            + _read_only_note(fields, table)
         )
         actions = CRM_EDIT_ACTIONS
     return ReviewRequest(

@@ -35,6 +35,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, select, update
 
+from xerodesk.domain.labels import record_text
 from xerodesk.engine.audit import SIDE_USER, AuditLine, write_audit
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.edits import PART_TABLES, crm_rows
@@ -180,7 +181,8 @@ def _linked_elsewhere(connection: Connection, entity: str, xero_id: str) -> str 
         part, row = next(iter(rows.items()))
         table, row_id = PART_TABLES[entity][part][0].name, int(row["id"])
     name = _record_name(connection, table, row_id)
-    return f"{table.replace('_', ' ')} {row_id}" + (f' "{name}"' if name else "")
+    text = record_text(table, f'"{name}"' if name else None, row_id)
+    return text[:1].lower() + text[1:]
 
 
 def _already_linked(entity: str, xero_id: str, holder: str) -> ConfigurationError:
@@ -401,7 +403,7 @@ def _check_same_role(mapped: MappedContact, main_table: str, row_id: int) -> Non
         role = roles[main_table]
         raise ConfigurationError(
             f'Xero contact "{mapped.name}" ({mapped.contact_id}) is not a {role} in Xero, '
-            f"while the CRM record is a {role} ({main_table.replace('_', ' ')} {row_id}); "
+            f"while the CRM record is a {role}; "
             f"link to a contact Xero holds as a {role}"
         )
 

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, select, update
 
 from xerodesk.engine.push.actions import (
     link_to_existing_contact_in,
@@ -43,6 +43,7 @@ from xerodesk.engine.resolve import (
     request_send_in,
     send_unavailable,
 )
+from xerodesk.engine.review_queue import with_blockers
 from xerodesk.errors import ConfigurationError
 from xerodesk.store.types import utcnow
 from xerodesk.store.views import ReviewRow
@@ -175,6 +176,8 @@ def action_states(item: ReviewRow) -> list[ActionState]:
 def _unavailable(item: ReviewRow, name: str) -> str | None:
     if item.resolved_at is not None:
         return "this item is already resolved."
+    if name in item.blocked:
+        return item.blocked[name]
     if item.kind in FINDING_KINDS:
         return _finding_unavailable(item, name)
     if name in _CLOSING:
@@ -219,13 +222,14 @@ def perform(connection: Connection, item: ReviewRow, name: str, target: str | No
     ConfigurationError, with the reason, for an action that cannot be done.
     """
     if name not in (item.actions or [DISMISS]):
-        raise ConfigurationError(f"'{name}' is not an action of this review item.")
+        raise ConfigurationError("That is not something this review item offers.")
+    item = with_blockers(connection, item)  # as the database stands now
     reason = _unavailable(item, name)
     if reason is not None:
         label = ACTION_TEXT.get(name, (name, ""))[0].rstrip("…")
         raise ConfigurationError(f"Cannot {label[:1].lower()}{label[1:]}: {reason}")
     if target is not None and name not in NEEDS_TARGET:
-        raise ConfigurationError(f"'{name}' takes no value.")
+        raise ConfigurationError("This action takes no value.")
     if item.kind in FINDING_KINDS and name == LINK_OTHER:
         done = request_link_in(connection, item, target)
         notify_pushers(connection)
@@ -256,6 +260,40 @@ def _perform_finding(connection: Connection, item: ReviewRow, name: str) -> str:
         return request_recheck_in(connection, item)
     close_item(connection, item.id, _CLOSING[DISMISS])
     return _CLOSING[DISMISS]
+
+
+#: the actions the engine can take back, and the resolution each leaves
+UNDOABLE = {DISMISS: _CLOSING[DISMISS]}
+
+
+def undo_in(connection: Connection, item_id: int, name: str) -> None:
+    """Take back action ``name`` on item ``item_id``: a dismissed item is open again.
+
+    Raises ConfigurationError, saying why, when it cannot be taken back (the
+    action is not one of ``UNDOABLE``, the item was decided otherwise since, or
+    a newer item about the same record is open).
+    """
+    if name not in UNDOABLE:
+        raise ConfigurationError("That action cannot be undone.")
+    found = connection.execute(
+        select(ReviewItem.dedupe_key, ReviewItem.resolution).where(ReviewItem.id == item_id)
+    ).first()
+    if found is None or found[1] != UNDOABLE[name]:
+        raise ConfigurationError("Cannot undo: the item has been decided otherwise since.")
+    newer = connection.scalar(
+        select(ReviewItem.id).where(
+            ReviewItem.dedupe_key == found[0],
+            ReviewItem.resolved_at.is_(None),
+            ReviewItem.id != item_id,
+        )
+    )
+    if newer is not None:
+        raise ConfigurationError("Cannot undo: a newer item about the same record is open.")
+    connection.execute(
+        update(ReviewItem)
+        .where(ReviewItem.id == item_id)
+        .values(resolved_at=None, resolution=None, updated_at=utcnow())
+    )
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from xerodesk.domain.labels import field_label, record_text
 from xerodesk.engine.controller import SyncController
 from xerodesk.gui.ops import Ops
 from xerodesk.gui.text import stamp
 from xerodesk.store.audit import AuditRecord, UnknownRecordError, record_history
+from xerodesk.store.mapping_views import record_labels
 
 COLUMNS = ("When", "Record", "Field", "Before", "After", "Changed by", "Run", "Xero correlation id")
 SIDES = {"xero": "Xero → CRM", "crm": "CRM → Xero", "user": "A person"}
@@ -38,16 +40,12 @@ def side_text(side: str) -> str:
     return SIDES.get(side, side)
 
 
-def _row(entry: AuditRecord) -> tuple[str, ...]:
-    record = (
-        f"{entry.record_table}:{entry.record_id}"
-        if entry.record_id is not None
-        else entry.record_table
-    )
+def _row(entry: AuditRecord, names: dict[tuple[str, int], str]) -> tuple[str, ...]:
+    name = names.get((entry.record_table, entry.record_id)) if entry.record_id else None
     return (
         stamp(entry.changed_at),
-        record,
-        entry.field.replace("_", " "),
+        record_text(entry.record_table, name, entry.record_id),
+        field_label(entry.field).capitalize(),
         entry.old_value or "",
         entry.new_value or "",
         side_text(entry.side),
@@ -56,16 +54,22 @@ def _row(entry: AuditRecord) -> tuple[str, ...]:
     )
 
 
-async def load_history(controller: SyncController, record: str) -> list[AuditRecord] | None:
-    """The record's entries, or None when neither the CRM nor the sync knows it."""
+History = tuple[list[AuditRecord], dict[tuple[str, int], str]]
+
+
+async def load_history(controller: SyncController, record: str) -> History | None:
+    """The record's entries and the names of their CRM rows; None when nothing knows it."""
     try:
-        return await controller.query(record_history, record, LIMIT)
+        entries = await controller.query(record_history, record, LIMIT)
     except UnknownRecordError:
         return None
+    rows = {(e.record_table, e.record_id) for e in entries if e.record_id is not None}
+    names = await controller.query(record_labels, rows)
+    return entries, names
 
 
 class HistoryDialog(QDialog):
-    """The audit trail of one record (``table:id`` or a Xero id)."""
+    """The audit trail of one record (``table:id`` or a Xero id), titled in words."""
 
     def __init__(
         self,
@@ -79,6 +83,7 @@ class HistoryDialog(QDialog):
         self.setObjectName("history_dialog")
         self.setWindowTitle(f"History of {title}")
         self.record = record
+        self.title = title
         self.summary = QLabel("Loading…")
         self.summary.setObjectName("history_summary")
         self.summary.setWordWrap(True)
@@ -101,11 +106,12 @@ class HistoryDialog(QDialog):
         self.resize(980, 460)
         self.task = ops.run(load_history(controller, record), self.show_entries)
 
-    def show_entries(self, entries: list[AuditRecord] | None) -> None:
-        if entries is None:
-            self.summary.setText(f"Nothing is known of {self.record}.")
+    def show_entries(self, found: History | None) -> None:
+        if found is None:
+            self.summary.setText(f"Nothing is known of {self.title}.")
             self.table.setRowCount(0)
             return
+        entries, names = found
         if not entries:
             self.summary.setText("The sync has not changed this record yet.")
         else:
@@ -115,10 +121,8 @@ class HistoryDialog(QDialog):
             )
         self.table.setRowCount(len(entries))
         for row, entry in enumerate(entries):
-            for column, value in enumerate(_row(entry)):
+            for column, value in enumerate(_row(entry, names)):
                 item = QTableWidgetItem(value)
-                if column == 2:
-                    item.setToolTip(entry.field)
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from xerodesk.domain.labels import record_noun, record_text
 from xerodesk.domain.sync import PULL_ORDER
 from xerodesk.engine.controller import SyncController
 from xerodesk.gui.bridge import Bridge
@@ -29,9 +30,8 @@ from xerodesk.store.mapping_views import MappingRow, mapping_count, mapping_page
 
 COLUMNS: tuple[Column[MappingRow], ...] = (
     Column("Xero id", lambda r: r.xero_id),
-    Column("CRM record", lambda r: r.label),
-    Column("CRM table", lambda r: r.crm_table),
-    Column("CRM id", lambda r: str(r.crm_id), right=True),
+    Column("CRM record", lambda r: r.label or record_text(r.crm_table, None, r.crm_id)),
+    Column("Kind", lambda r: record_noun(r.crm_table)),
     Column("Last synced", lambda r: stamp(r.synced_at)),
     Column("Changed in Xero", lambda r: stamp(r.xero_updated_at)),
 )
@@ -45,7 +45,7 @@ class MappingTab(QWidget):
         self.ops = ops
         self.entity = QComboBox()
         self.entity.setObjectName("mapping_entity")
-        self.entity.setAccessibleName("Entity")
+        self.entity.setAccessibleName("Kind of record")
         for kind in PULL_ORDER:
             self.entity.addItem(entity_name(kind.value), kind.value)
         self.entity.setCurrentIndex(PULL_ORDER.index(PULL_ORDER[2]))
@@ -77,7 +77,7 @@ class MappingTab(QWidget):
         self.search.returnPressed.connect(self.reload)
         self.entity.currentIndexChanged.connect(self.reload)
         bar = QHBoxLayout()
-        label = QLabel("&Entity:")
+        label = QLabel("&Show:")
         label.setBuddy(self.entity)
         bar.addWidget(label)
         bar.addWidget(self.entity)
@@ -103,7 +103,7 @@ class MappingTab(QWidget):
         header = view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((290, 260, 150, 70, 150)):
+        for column, width in enumerate((290, 260, 150, 150)):
             header.resizeSection(column, width)
         return view
 
@@ -143,8 +143,7 @@ class MappingTab(QWidget):
         if row is None:
             return
         record = f"{row.crm_table}:{row.crm_id}"
-        self.dialog = HistoryDialog(
-            self.controller, self.ops, record, row.label or record, parent=self
-        )
+        title = record_text(row.crm_table, row.label or None, row.crm_id)
+        self.dialog = HistoryDialog(self.controller, self.ops, record, title, parent=self)
         self.dialog.setModal(False)
         self.dialog.show()

@@ -1,15 +1,15 @@
 """Review: the queue of things a person must decide, and the customers on stop.
 
-The list filters by kind, state and text; the detail shows the item's
-explanation, a conflict's base, CRM and Xero values side by side, its other
-details, and one button per action the item offers. A button the engine
-cannot carry out yet is shown disabled, with the reason as its tooltip.
+The list filters by kind, state and text; the detail (``review_detail``)
+shows the item's explanation, a conflict's base, CRM and Xero values side by
+side, its other details, and one button per action the item offers. A button
+the engine cannot carry out now is shown disabled, with the reason as its
+tooltip. After an action a line under the list says what was done, with an
+Undo where the engine can take it back (a dismissal) and otherwise why it
+cannot be; the selection moves on to the next open item.
 """
 
 from __future__ import annotations
-
-import json
-from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -22,26 +22,35 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from xerodesk.engine.controller import SyncController
-from xerodesk.engine.review import LINK_OTHER, action_states, conflict_values
+from xerodesk.engine.resolve import FINDING_KINDS
+from xerodesk.engine.review import (
+    DISMISS,
+    KEEP_XERO,
+    LINK_EXISTING,
+    LINK_OTHER,
+    RELEASE,
+    RETRY,
+    SEND_CRM,
+    UNDOABLE,
+)
+from xerodesk.engine.review_queue import review_queue
 from xerodesk.gui.bridge import Bridge
 from xerodesk.gui.history import HistoryDialog
 from xerodesk.gui.link_dialog import LinkDialog
 from xerodesk.gui.models import Column, RowsModel
 from xerodesk.gui.ops import Ops
-from xerodesk.gui.text import kind_name, stamp
+from xerodesk.gui.review_detail import ItemDetail, fill, make_table
+from xerodesk.gui.text import item_state, kind_name, stamp
 from xerodesk.store.views import (
     ReviewFilter,
     ReviewRow,
     StoppedCustomer,
-    list_review,
     review_kinds,
     stopped_customers,
 )
@@ -50,149 +59,39 @@ ITEM_COLUMNS: tuple[Column[ReviewRow], ...] = (
     Column("Raised", lambda r: stamp(r.created_at)),
     Column("Kind", lambda r: kind_name(r.kind)),
     Column("What", lambda r: r.title),
-    Column("State", lambda r: "Open" if r.resolved_at is None else (r.resolution or "Resolved")),
+    Column("State", lambda r: item_state(r.resolved_at, r.resolution, r.details)),
 )
 STATES = (("Open", "open"), ("Resolved", "resolved"), ("All", "all"))
 
-
-def _table(columns: list[str], name: str) -> QTableWidget:
-    table = QTableWidget(0, len(columns))
-    table.setObjectName(name)
-    table.setHorizontalHeaderLabels(columns)
-    table.verticalHeader().setVisible(False)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
-
-
-def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
-    table.setRowCount(len(rows))
-    for row, values in enumerate(rows):
-        for column, value in enumerate(values):
-            table.setItem(row, column, QTableWidgetItem(value))
-
-
-def _fit(table: QTableWidget, most: int = 8) -> None:
-    """As tall as its rows (up to ``most``), so short details take little room."""
-    rows = min(table.rowCount(), most)
-    height = table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
-    height += sum(table.rowHeight(r) for r in range(rows))
-    table.setFixedHeight(height + 2)
+#: what the line under the queue says an action did, and (for what cannot be
+#: undone) why not; the actions of ``UNDOABLE`` get an Undo button instead
+DONE_TEXT: dict[str, tuple[str, str]] = {
+    DISMISS: ("Dismissed", ""),
+    KEEP_XERO: ("Kept Xero's value", "This cannot be undone: Xero's value is in the CRM now."),
+    SEND_CRM: (
+        "The CRM value goes to Xero with the next push",
+        "This cannot be undone once it is sent.",
+    ),
+    LINK_OTHER: ("The link is made with the next push", "This cannot be undone here."),
+    RETRY: ("Sent to Xero again", "This cannot be undone: it goes to Xero within seconds."),
+    RELEASE: (
+        "Order released to Xero",
+        "This cannot be undone: the order goes to Xero within seconds.",
+    ),
+    LINK_EXISTING: ("Linked to the existing Xero contact", "This cannot be undone here."),
+}
+LOOK_AGAIN = ("Xero is being read again", "This cannot be undone.")
 
 
-def _shown(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, default=str)
-
-
-def _record_of(item: ReviewRow | None) -> tuple[str, str] | None:
-    """The record an item is about, as ``history`` names it, and its title."""
-    if item is None:
-        return None
-    if item.record_table and item.record_id is not None:
-        name = f"{item.record_table}:{item.record_id}"
-        return name, name
-    if item.xero_id:
-        return item.xero_id, f"Xero record {item.xero_id}"
-    return None
-
-
-class ItemDetail(QWidget):
-    """One review item: what happened, the values, and the action buttons."""
-
-    def __init__(self, tab: ReviewTab) -> None:
-        super().__init__()
-        self.tab = tab
-        self.title = QLabel("Choose an item to see what happened and what you can do.")
-        self.title.setObjectName("review_title")
-        self.title.setWordWrap(True)
-        self.explanation = QLabel()
-        self.explanation.setWordWrap(True)
-        self.explanation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.meta = QLabel()
-        self.meta.setWordWrap(True)
-        self.values = _table(["Field", "Last synced", "CRM", "Xero"], "review_values")
-        self.details = _table(["Detail", "Value"], "review_details")
-        self.buttons = QHBoxLayout()
-        self.buttons.addStretch(1)
-        self.history = QPushButton("Record &history…")
-        self.history.setObjectName("review_history")
-        self.history.setToolTip("Every change the sync made to this item's record")
-        self.history.clicked.connect(self._show_history)
-        self.record: tuple[str, str] | None = None
-        self.dialog: HistoryDialog | None = None
-        layout = QVBoxLayout(self)
-        for widget in (self.title, self.meta, self.explanation):
-            layout.addWidget(widget)
-        layout.addWidget(self.history, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addWidget(self.values)
-        layout.addWidget(self.details)
-        layout.addStretch(1)
-        layout.addLayout(self.buttons)
-        self.show_item(None)
-
-    def show_item(self, item: ReviewRow | None) -> None:
-        while self.buttons.count() > 1:
-            taken = self.buttons.takeAt(0)
-            widget = taken.widget() if taken is not None else None
-            if widget is not None:
-                widget.deleteLater()
-        self.values.hide()
-        self.details.hide()
-        self.record = _record_of(item)
-        self.history.setVisible(self.record is not None)
-        if item is None:
-            self.meta.clear()
-            self.explanation.clear()
-            return
-        self.title.setText(f"<b>{item.title}</b>")
-        record = f"{item.record_table}:{item.record_id}" if item.record_table else "—"
-        state = "open" if item.resolved_at is None else f"resolved {stamp(item.resolved_at)}"
-        self.meta.setText(
-            f"{kind_name(item.kind)} · record {record} · Xero id {item.xero_id or '—'} · "
-            f"raised {stamp(item.created_at)} · {state}"
-        )
-        self.explanation.setText(item.explanation)
-        self._show_values(item.details)
-        for index, action in enumerate(action_states(item)):
-            button = QPushButton(action.label)
-            button.setObjectName(f"review_action_{action.name}")
-            button.setEnabled(action.enabled)
-            button.setToolTip(action.tooltip)
-            button.setAccessibleDescription(action.tooltip)
-            button.clicked.connect(lambda _c=False, n=action.name: self.tab.act(item, n))
-            self.buttons.insertWidget(index, button)
-
-    def _show_history(self) -> None:
-        if self.record is None:
-            return
-        record, title = self.record
-        self.dialog = HistoryDialog(self.tab.controller, self.tab.ops, record, title, self)
-        self.dialog.setModal(False)
-        self.dialog.show()
-
-    def _show_values(self, details: dict[str, Any]) -> None:
-        conflict = conflict_values(details)
-        if conflict:
-            _fill(
-                self.values, [(v.field, v.base or "", v.crm or "", v.xero or "") for v in conflict]
-            )
-            _fit(self.values)
-            self.values.show()
-        rest = {
-            k: v
-            for k, v in details.items()
-            if k not in ("fields", "conflicts", "base", "crm", "xero")
-        }
-        if rest:
-            _fill(
-                self.details,
-                [(key.replace("_", " "), _shown(value)) for key, value in rest.items()],
-            )
-            _fit(self.details)
-            self.details.show()
+def done_text(item: ReviewRow, action: str) -> str:
+    """The one line saying what ``action`` did to ``item`` (and if it can be undone)."""
+    done, note = (
+        LOOK_AGAIN
+        if action == RETRY and item.kind in FINDING_KINDS
+        else DONE_TEXT.get(action, ("Done", "This cannot be undone."))
+    )
+    line = f"{done}: {item.title}."
+    return f"{line} {note}" if action not in UNDOABLE else line
 
 
 class ReviewTab(QWidget):
@@ -224,9 +123,16 @@ class ReviewTab(QWidget):
         self.items.horizontalHeader().setStretchLastSection(False)
         self.items.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.items.selectionModel().selectionChanged.connect(self._selected)
-        self.detail = ItemDetail(self)
+        self.detail = ItemDetail(self.act, self._show_history)
+        self.feedback, self.undo = self._feedback_line()
+        #: the last action that can be taken back: (item id, action)
+        self.undoable: tuple[int, str] | None = None
+        #: after an action, the item the selection moves on from; after an undo, the one to show
+        self._moving_from: ReviewRow | None = None
+        self._select_id: int | None = None
         self.link_dialog: LinkDialog | None = None
-        self.stopped = _table(
+        self.dialog: HistoryDialog | None = None
+        self.stopped = make_table(
             ["Customer", "Account", "Balance outstanding", "Open quotes", "Orders held back"],
             "stopped_customers",
         )
@@ -241,12 +147,26 @@ class ReviewTab(QWidget):
         bridge.database_changed.connect(self.reload)
         bridge.review_changed.connect(self.reload)
 
+    def _feedback_line(self) -> tuple[QLabel, QPushButton]:
+        feedback = QLabel()
+        feedback.setObjectName("review_feedback")
+        feedback.setWordWrap(True)
+        undo = QPushButton("&Undo")
+        undo.setObjectName("review_undo")
+        undo.setToolTip("Take back the last action: the item is open again")
+        undo.hide()
+        undo.clicked.connect(self._undo)
+        return feedback, undo
+
     def _layout(self) -> None:
         bar = QHBoxLayout()
         for widget in (self.kind, self.state):
             bar.addWidget(widget)
         bar.addWidget(self.search, 1)
         bar.addWidget(self.count)
+        said = QHBoxLayout()
+        said.addWidget(self.feedback, 1)
+        said.addWidget(self.undo)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.items)
         splitter.addWidget(self.detail)
@@ -255,6 +175,7 @@ class ReviewTab(QWidget):
         column = QVBoxLayout(queue)
         column.addLayout(bar)
         column.addWidget(splitter, 1)
+        column.addLayout(said)
         stopped = QWidget()
         note = QLabel(
             "Customers archived in Xero are on stop in the CRM. Their confirmed orders are held "
@@ -285,7 +206,7 @@ class ReviewTab(QWidget):
     async def _load(
         self, wanted: ReviewFilter
     ) -> tuple[list[ReviewRow], dict[str, int], list[StoppedCustomer]]:
-        items = await self.controller.query(list_review, wanted)
+        items = await self.controller.query(review_queue, wanted)
         kinds = await self.controller.query(review_kinds)
         stopped = await self.controller.query(stopped_customers)
         return items, kinds, stopped
@@ -293,15 +214,16 @@ class ReviewTab(QWidget):
     def _loaded(self, found: tuple[list[ReviewRow], dict[str, int], list[StoppedCustomer]]) -> None:
         items, kinds, stopped = found
         current = self._current()
+        old_rows = list(self.model.rows)
         self._set_kinds(kinds)
         self.model.set_rows(items)
-        self.count.setText(f"{len(items):,} item(s)")
-        row = next((i for i, item in enumerate(items) if current and item.id == current.id), None)
+        self.count.setText(f"{len(items):,} item{'' if len(items) == 1 else 's'}")
+        row = self._row_to_select(items, old_rows, current)
         if row is not None:
             self.items.selectRow(row)
         else:
             self.detail.show_item(None)
-        _fill(
+        fill(
             self.stopped,
             [
                 (
@@ -314,6 +236,27 @@ class ReviewTab(QWidget):
                 for c in stopped
             ],
         )
+
+    def _row_to_select(
+        self, items: list[ReviewRow], old_rows: list[ReviewRow], current: ReviewRow | None
+    ) -> int | None:
+        """The item shown again; after an action the next open one; after an undo that one."""
+        ids = [item.id for item in items]
+        if self._select_id is not None and self._select_id in ids:
+            chosen, self._select_id = self._select_id, None
+            return ids.index(chosen)
+        moving, self._moving_from = self._moving_from, None
+        if moving is not None:
+            before = [r.id for r in old_rows]
+            start = before.index(moving.id) if moving.id in before else 0
+            later = [r.id for r in old_rows[start + 1 :]] + [r.id for r in old_rows[:start]]
+            for item_id in later:
+                if item_id in ids and items[ids.index(item_id)].resolved_at is None:
+                    return ids.index(item_id)
+            return None
+        if current is not None and current.id in ids:
+            return ids.index(current.id)
+        return None
 
     def _set_kinds(self, kinds: dict[str, int]) -> None:
         chosen = self.kind.currentData()
@@ -333,12 +276,43 @@ class ReviewTab(QWidget):
     def _selected(self, _new: QItemSelection, _old: QItemSelection) -> None:
         self.detail.show_item(self._current())
 
+    def _say(self, text: str, undoable: tuple[int, str] | None = None) -> None:
+        self.feedback.setText(text)
+        self.undoable = undoable
+        self.undo.setVisible(undoable is not None)
+
     def act(self, item: ReviewRow, action: str, target: str | None = None) -> None:
         if action == LINK_OTHER and target is None:
             self._ask_link(item)
             return
+
+        def done(_resolution: str) -> None:
+            undoable = (item.id, action) if action in UNDOABLE else None
+            self._say(done_text(item, action), undoable)
+            self._moving_from = item
+            self.reload()
+
         self.ops.run(
-            self.controller.review_action(item.id, action, target), lambda _done: self.reload()
+            self.controller.review_action(item.id, action, target),
+            done,
+            failed=lambda reason: self._say(f"Not done: {reason}"),
+        )
+
+    def _undo(self) -> None:
+        if self.undoable is None:
+            return
+        item_id, action = self.undoable
+
+        def done(_none: None) -> None:
+            self._say("Undone: the item is open again.")
+            self._select_id = item_id
+            self.reload()
+
+        self.undo.hide()
+        self.ops.run(
+            self.controller.undo_review_action(item_id, action),
+            done,
+            failed=lambda reason: self._say(f"Not undone: {reason}"),
         )
 
     def _ask_link(self, item: ReviewRow) -> None:
@@ -350,3 +324,8 @@ class ReviewTab(QWidget):
         )
         self.link_dialog.setModal(True)
         self.link_dialog.open()
+
+    def _show_history(self, record: str, title: str) -> None:
+        self.dialog = HistoryDialog(self.controller, self.ops, record, title, self)
+        self.dialog.setModal(False)
+        self.dialog.show()

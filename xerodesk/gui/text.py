@@ -112,3 +112,46 @@ KIND_NAMES: dict[str, str] = {
 def kind_name(kind: str) -> str:
     """A review item's kind in words: ``crm_edit`` → ``Changed in the CRM``."""
     return KIND_NAMES.get(kind, kind.replace("_", " ").capitalize())
+
+
+#: what a person (or the sync) decided on a review item, in words
+RESOLUTIONS: dict[str, str] = {
+    "dismissed": "Dismissed",
+    "kept_xero": "Kept Xero's value",
+    "sent_crm": "Sent the CRM value to Xero",
+    "retry": "Looked again in Xero",
+    "retried": "Sent to Xero again",
+    "released": "Order released to Xero",
+    "linked": "Linked to the existing Xero record",
+    "pushed": "Sent to Xero",
+    "cancelled": "No longer to be sent to Xero",
+    "nothing_to_do": "Nothing left to do: it had been sent meanwhile",
+    "matches_xero": "The CRM matches Xero again",
+    "off_stop": "The customer is off stop",
+}
+
+#: what an open item is waiting for, after a person asked for it
+WAITING: dict[str, str] = {
+    "send_requested": "The CRM value goes to Xero with the next push",
+    "link_requested": "The link is made with the next push",
+    "retry_requested": "Xero is being read again",
+}
+
+
+def decision_text(resolution: str | None, details: dict[str, object] | None = None) -> str:
+    """What was decided, ``Linked to the Xero contact Acme Ltd``."""
+    if resolution is None:
+        return "Resolved"
+    name = (details or {}).get("name")
+    if resolution == "linked" and isinstance(name, str) and name:
+        return f"Linked to the Xero contact {name}"
+    return RESOLUTIONS.get(resolution, resolution.replace("_", " ").capitalize())
+
+
+def item_state(
+    resolved_at: datetime | None, resolution: str | None, details: dict[str, object] | None = None
+) -> str:
+    """An item's state in words: ``Open``, or what was decided and when."""
+    if resolved_at is None:
+        return WAITING.get(resolution or "", "Open")
+    return f"{decision_text(resolution, details)}, {stamp(resolved_at)}"

@@ -7,6 +7,7 @@ record's label or the Xero id.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,7 @@ from sqlalchemy import (
     select,
 )
 
+from xerodesk.store.base import Base
 from xerodesk.store.models import (
     Currency,
     Product,
@@ -165,3 +167,25 @@ def mapping_page(
         )
         for r in connection.execute(query)
     ]
+
+
+def record_labels(
+    connection: Connection, rows: Iterable[tuple[str, int]]
+) -> dict[tuple[str, int], str]:
+    """How a person knows each CRM row that has a name: ``("sales_ledger", 7)`` → ``Acme Ltd``."""
+    by_table: dict[str, set[int]] = {}
+    for table, row_id in rows:
+        by_table.setdefault(table, set()).add(row_id)
+    found: dict[tuple[str, int], str] = {}
+    for table, ids in by_table.items():
+        if table in _LABELS:
+            model, label = _LABELS[table]
+            id_column, name = model.id, label
+        else:
+            schema = Base.metadata.tables.get(table)
+            if schema is None or "name" not in schema.c:
+                continue
+            id_column, name = schema.c.id, _text(schema.c.name)
+        query = select(id_column, name).where(id_column.in_(sorted(ids)))
+        found.update({(table, int(i)): str(n) for i, n in connection.execute(query) if n})
+    return found

@@ -103,6 +103,8 @@ class ReviewRow:
     resolution: str | None
     #: a Xero record is linked under the item's Xero id (None: not known)
     linked: bool | None = None
+    #: action → why it cannot be done now (``engine.review_queue``; empty: not asked)
+    blocked: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,14 @@
 - ``release_quote``: send an order held because its customer was on stop,
   once the customer is off stop;
 - ``link_to_existing_contact``: a CRM customer whose name Xero already has
-  becomes that Xero contact instead of a new one.
+  becomes that Xero contact instead of a new one: the customer takes the
+  ContactID and the link follows. One Xero contact is one CRM customer, so a
+  contact another CRM customer already holds is refused, naming that customer.
 
-Each is one transaction; the push itself goes with the next ``push_pending``.
+``release_refusal`` and ``link_refusal`` say, before anything is done, why
+the action cannot work now (None when it can), so the app can show the
+button disabled with the reason. Each action is one transaction; the push
+itself goes with the next ``push_pending``.
 """
 
 from __future__ import annotations
@@ -24,13 +29,15 @@ from xerodesk.engine.push.prepare import QUOTES, SALES
 from xerodesk.errors import ConfigurationError
 from xerodesk.store.state import resolve_reviews
 from xerodesk.store.types import utcnow
-from xerodesk.store.xd_models import OutboxItem, ReviewItem
+from xerodesk.store.xd_models import OutboxItem, RecordLink, ReviewItem
 
 __all__ = [
+    "link_refusal",
     "link_to_existing_contact",
     "link_to_existing_contact_in",
     "release_quote",
     "release_quote_in",
+    "release_refusal",
     "retry_push",
     "retry_push_in",
 ]
@@ -76,25 +83,42 @@ def retry_push_in(connection: Connection, outbox_id: int) -> bool:
     return True
 
 
-def release_quote_in(connection: Connection, quote_id: int) -> bool:
-    """Queue a held order once its customer is off stop; False when it was not held."""
+def _held_row(connection: Connection, quote_id: int) -> OutboxRow | None:
     found = connection.scalar(
         select(OutboxItem.id).where(
             OutboxItem.record_table == PushKind.INVOICE.record_table,
             OutboxItem.record_id == quote_id,
         )
     )
-    if found is None:
-        raise ConfigurationError(f"quote {quote_id} has not been queued for Xero")
-    row = _row_or_raise(connection, int(found))
+    return None if found is None else load_row(connection, int(found))
+
+
+def release_refusal(connection: Connection, quote_id: int) -> str | None:
+    """Why the held order of quote ``quote_id`` cannot be released now (None: it can)."""
+    row = _held_row(connection, quote_id)
+    if row is None:
+        return "the order has not been queued for Xero."
     if row.state is not PushState.BLOCKED:
-        return False
+        return None  # no longer held: releasing it only closes the item
     quote = record_of(connection, QUOTES, quote_id) or {}
     ledger = record_of(connection, SALES, quote.get("sales_ledger_id"))
     if ledger is not None and ledger["on_stop"]:
-        raise ConfigurationError(
-            f"customer {ledger['name']} is still on stop; take it off stop in Xero first"
+        name = ledger["name"] or "the customer"
+        return (
+            f"customer {name} is still on stop (archived in Xero). Restore the contact in "
+            "Xero; once a sync has taken the customer off stop, the order can be released."
         )
+    return None
+
+
+def release_quote_in(connection: Connection, quote_id: int) -> bool:
+    """Queue a held order once its customer is off stop; False when it was not held."""
+    refusal = release_refusal(connection, quote_id)
+    if refusal is not None:
+        raise ConfigurationError(refusal[:1].upper() + refusal[1:])
+    row = _held_row(connection, quote_id)
+    if row is None or row.state is not PushState.BLOCKED:
+        return False
     _requeue(connection, row, new_key=False, resolution="released")
     return True
 
@@ -110,25 +134,72 @@ def _offered_contact(connection: Connection, row: OutboxRow) -> str | None:
     return None
 
 
+def _customer_words(connection: Connection, ledger_id: int) -> str:
+    ledger = record_of(connection, SALES, ledger_id) or {}
+    name = f'"{ledger["name"]}"' if ledger.get("name") else "without a name"
+    account = ledger.get("account_number")
+    return f"the CRM customer {name}" + (f" (account {account})" if account else "")
+
+
+def link_refusal(
+    connection: Connection, outbox_id: int, contact_id: str | None = None
+) -> str | None:
+    """Why the customer of push ``outbox_id`` cannot become the Xero contact (None: it can)."""
+    row = load_row(connection, outbox_id)
+    if row is None or row.kind is not PushKind.CUSTOMER:
+        return "only a customer waiting to be sent to Xero can be linked to an existing contact."
+    if row.state is PushState.DONE:
+        return "this customer is already in Xero."
+    chosen = contact_id or _offered_contact(connection, row)
+    if not chosen:
+        return "no existing Xero contact was offered for this customer."
+    ledger = record_of(connection, SALES, row.record_id)
+    if ledger is None:
+        return "the customer is no longer in the CRM."
+    if ledger["sales_ledger_id"] and ledger["sales_ledger_id"] != chosen:
+        return "the customer is linked to another Xero contact already."
+    holder = connection.scalar(
+        select(SALES.c.id).where(SALES.c.sales_ledger_id == chosen, SALES.c.id != row.record_id)
+    )
+    link = connection.execute(
+        select(RecordLink.crm_table, RecordLink.crm_id).where(
+            RecordLink.entity == "contacts", RecordLink.xero_id == chosen
+        )
+    ).first()
+    if holder is None and link is not None and link[0] == SALES.name and link[1] != row.record_id:
+        holder = link[1]
+    if holder is None:
+        return None
+    return (
+        f"the Xero contact is already {_customer_words(connection, int(holder))}, and one "
+        "Xero contact can be linked to one CRM customer only. Use that customer in the CRM "
+        "(and dismiss this item), or rename this customer and retry to create it in Xero."
+    )
+
+
 def link_to_existing_contact_in(
     connection: Connection, outbox_id: int, contact_id: str | None = None
 ) -> int:
     """Make the CRM customer of a refused push the existing Xero contact.
 
-    ``contact_id`` defaults to the one the review item offered. Returns the
-    sales ledger now holding the ContactID: the customer itself, or the CRM
-    customer already made from that contact (its orders then go to it).
+    ``contact_id`` defaults to the one the review item offered. The customer
+    takes the ContactID, the link points at it and the push is done; returns
+    the customer's id. Raises ConfigurationError, saying why, when the
+    contact is another CRM customer's (``link_refusal``): nothing changes.
     """
+    refusal = link_refusal(connection, outbox_id, contact_id)
+    if refusal is not None:
+        raise ConfigurationError(refusal[:1].upper() + refusal[1:])
     row = _row_or_raise(connection, outbox_id)
-    if row.kind is not PushKind.CUSTOMER:
-        raise ConfigurationError("only a customer push can be linked to an existing contact")
-    if row.state is PushState.DONE:
-        raise ConfigurationError("this customer is already in Xero")
     chosen = contact_id or _offered_contact(connection, row)
-    if not chosen:
-        raise ConfigurationError("no existing Xero contact was offered for this customer")
+    assert chosen is not None
     resolve_reviews(connection, review_key(row.key), "linked")
-    return complete(connection, row, chosen, linked=True, side=SIDE_USER)
+    holder = complete(connection, row, chosen, linked=True, side=SIDE_USER)
+    ledger = record_of(connection, SALES, row.record_id) or {}
+    if holder != row.record_id or ledger.get("sales_ledger_id") != chosen:
+        # the checks above leave no other holder: never close the item on a link not made
+        raise ConfigurationError("the Xero contact could not be linked to this customer")
+    return holder
 
 
 async def retry_push(db: DbWorker, outbox_id: int) -> bool:
