@@ -112,3 +112,9 @@ KIND_NAMES: dict[str, str] = {
 def kind_name(kind: str) -> str:
     """A review item's kind in words: ``crm_edit`` → ``Changed in the CRM``."""
     return KIND_NAMES.get(kind, kind.replace("_", " ").capitalize())
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    """``1 customer``, ``2 customers``, ``1,204 invoices``; ``many`` for irregular words."""
+    word = singular if count == 1 else (many or singular + "s")
+    return f"{count:,} {word}"
