@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QSystemTrayIcon
+from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from tests.gui.conftest import connected, run, wait_until
 from tests.support.sandbox import RunningSandbox
@@ -116,3 +117,52 @@ def test_next_start_reopens_the_database_and_reconnects(
     finally:
         run(qloop, second.shut_down())
         dispose(second)
+
+
+async def settled() -> None:
+    """Let Qt lay the window out again (layout requests are posted events)."""
+    for _ in range(3):
+        await asyncio.sleep(0.05)
+        QApplication.processEvents()
+
+
+def places(widgets: tuple[QWidget, ...]) -> list[QPoint]:
+    return [widget.mapToGlobal(QPoint(0, 0)) for widget in widgets]
+
+
+def test_a_problem_moves_no_control_and_goes_when_the_user_moves_on(
+    window: MainWindow, qloop: qasync.QEventLoop, gui_sandbox: RunningSandbox, sqlite_url: str
+) -> None:
+    tab = window.status_tab
+    window.tabs.setCurrentWidget(tab)
+    watched = (tab.sync_button, tab.resync_button, tab.table, window.tabs.tabBar())
+    sync_now = window.sync_now_action
+
+    async def body() -> None:
+        await settled()
+        before = places(watched)
+        sync_now.trigger()  # not connected yet: refused
+        await wait_until(window.banner.text, 10, "a problem shown")
+        await settled()
+        assert "Connect to Xero" in window.banner.text()
+        assert places(watched) == before
+        window.show_problem("A problem of many words. " * 40 + "\nAnd a second line.")
+        await settled()
+        assert places(watched) == before
+        assert window.banner.message.elided and "second line" in window.banner.message.toolTip()
+        window.tabs.setCurrentWidget(window.log_tab)  # moving on clears it
+        assert window.banner.text() == ""
+        window.tabs.setCurrentWidget(tab)
+        sync_now.trigger()
+        await wait_until(window.banner.text, 10, "the problem again")
+        await connected(window.controller, sqlite_url, gui_sandbox)
+        await window.ops.wait_idle()
+        assert "Connect to Xero" in window.banner.text()  # a connection alone is not its cure
+        sync_now.trigger()  # the same action now succeeds: its problem is gone
+        await wait_until(lambda: window.banner.text() == "", 10, "the problem cleared")
+        await window.controller.wait_for_pass()
+        await window.ops.wait_idle()
+        await settled()
+        assert places(watched) == before
+
+    run(qloop, body())

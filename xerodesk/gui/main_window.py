@@ -7,11 +7,8 @@ import asyncio
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -19,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from xerodesk import __version__
 from xerodesk.engine.controller import PassSummary, SyncController
+from xerodesk.gui.banner import ENGINE, ProblemBanner
 from xerodesk.gui.bridge import Bridge
 from xerodesk.gui.icons import app_icon
 from xerodesk.gui.ops import Ops
@@ -45,7 +43,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("xerodesk")
         self.setWindowIcon(app_icon())
         self.setMinimumSize(720, 520)
-        self.ops = Ops(self.show_problem)
+        self.banner = ProblemBanner()
+        self.ops = Ops(self.show_problem, self.banner.resolved)
         self.bridge = Bridge(controller, self)
         self.connection_tab = ConnectionTab(controller, self.ops, self.bridge, settings)
         self.options_tab = OptionsTab(controller, self.ops, self.bridge)
@@ -65,7 +64,7 @@ class MainWindow(QMainWindow):
         ):
             self.tabs.addTab(widget, title)
         self.setCentralWidget(self._central())
-        self.clear_problem()
+        self.tabs.currentChanged.connect(self.clear_problem)  # the user moved on
         self.status = StatusBar(controller, self.bridge, self)
         self.setStatusBar(self.status)
         actions = self._menus()
@@ -75,6 +74,7 @@ class MainWindow(QMainWindow):
         self.bridge.running_changed.connect(self.tray.set_busy)
         self.bridge.sign_in_needed.connect(self._sign_in_needed)
         self.bridge.problem_raised.connect(self.show_problem)
+        self.bridge.connection_changed.connect(self._engine_recovered)
         self.closed: asyncio.Future[None] | None = None
         self._open_blocked = 0
         self._closing = False
@@ -82,19 +82,11 @@ class MainWindow(QMainWindow):
         self._restore()
 
     def _central(self) -> QWidget:
-        """The problem banner (hidden until something goes wrong) above the tabs."""
-        self.banner = QLabel()
-        self.banner.setObjectName("problem_banner")
-        self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("color: #b00020;")
-        self.banner_close = QPushButton("Dismiss")
-        self.banner_close.clicked.connect(self.clear_problem)
-        banner_row = QHBoxLayout()
-        banner_row.addWidget(self.banner, 1)
-        banner_row.addWidget(self.banner_close)
+        """The problem strip (of fixed height, empty until something goes wrong) above
+        the tabs: a problem never moves the controls."""
         central = QWidget()
         layout = QVBoxLayout(central)
-        layout.addLayout(banner_row)
+        layout.addWidget(self.banner)
         layout.addWidget(self.tabs, 1)
         return central
 
@@ -104,7 +96,7 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         sync_menu = self.menuBar().addMenu("&Sync")
-        sync_now = sync_menu.addAction("Sync &now")
+        sync_now = self.sync_now_action = sync_menu.addAction("Sync &now")
         sync_now.triggered.connect(self.status_tab.sync_now)
         full = sync_menu.addAction("&Full resync of everything")
         full.triggered.connect(lambda: self.ops.run(self._full_resync()))
@@ -134,19 +126,21 @@ class MainWindow(QMainWindow):
 
     # -- problems and notifications -------------------------------------------
 
-    def show_problem(self, text: str) -> None:
-        self.banner.setText(text)
-        self.banner.show()
-        self.banner_close.show()
-        if hasattr(self, "status"):
-            self.status.showMessage(text, 15000)
+    def show_problem(self, text: str, owner: str = ENGINE) -> None:
+        """Show ``text`` until it is dismissed, the user changes tab or ``owner``'s work
+        next succeeds (``ENGINE``: the sync engine's, until a pass ends well)."""
+        self.banner.show_problem(text, owner)
 
     def clear_problem(self) -> None:
         self.banner.clear()
-        self.banner.hide()
-        self.banner_close.hide()
+
+    def _engine_recovered(self) -> None:
+        if self.controller.connection is not None:
+            self.banner.resolved(ENGINE)
 
     def _pass_finished(self, summary: PassSummary) -> None:
+        if summary.outcome in ("ok", "day_limit", "cancelled"):
+            self.banner.resolved(ENGINE)
         if summary.outcome in ("ok", "day_limit"):
             total = sum((c.created + c.updated for c in summary.counts.values()), 0)
             text = f"{total:,} record(s) created or updated, {summary.calls:,} Xero calls."
