@@ -49,7 +49,7 @@ def test_sync_now_shows_progress_then_figures(
         assert tab.table.item(row, 3).text() == "Finished", kind
     assert tab.table.item(4, 10).text() == "114"  # sales invoices linked
     assert window.controller.usage is not None and window.controller.usage.calls > 0
-    assert "API calls left" in window.status.calls.text()
+    assert "Xero calls left" in window.status.calls.text()
     assert "Last sync" in window.status.last_sync.text()
     budget = tab.budget.text()
     assert "Today's Xero calls:" in budget and "The next pass needs about" in budget

@@ -8,13 +8,16 @@ from typing import Any
 
 import qasync
 from PySide6.QtCore import QPoint, QSettings, Qt
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QSystemTrayIcon, QWidget
 
 from tests.gui.conftest import connected, run, wait_until
 from tests.support.sandbox import RunningSandbox
+from xerodesk.domain.sync import Counts
+from xerodesk.engine.controller import PassSummary
 from xerodesk.gui.launch import dispose
-from xerodesk.gui.main_window import MainWindow
+from xerodesk.gui.main_window import MainWindow, pass_summary_text
 from xerodesk.session import make_controller
+from xerodesk.store.types import utcnow
 
 
 def test_tabs_open_by_keyboard_and_each_has_a_name(
@@ -71,9 +74,13 @@ def test_finished_pass_is_notified_even_without_a_tray(
 
     run(qloop, body())
     title, text = window.tray.sent[0]
-    assert title == "Sync finished" and "created or updated" in text
+    assert title == "Sync finished" and "records created or updated;" in text
+    assert "(s)" not in text and "Xero calls." in text
     if not window.tray.available:
         assert "Sync finished" in window.status.currentMessage()
+    window.resize(760, 560)
+    run(qloop, settled())
+    assert_fits(window)
     for tab in (window.review_tab, window.mapping_tab, window.log_tab, window.options_tab):
         window.tabs.setCurrentWidget(tab)
         qloop.run_until_complete(window.ops.wait_idle())
@@ -166,3 +173,34 @@ def test_a_problem_moves_no_control_and_goes_when_the_user_moves_on(
         assert places(watched) == before
 
     run(qloop, body())
+
+
+def assert_fits(window: MainWindow) -> None:
+    """Each text of the status bar is shown whole or cut with ``…``, the whole in its tooltip,
+    and the bar's labels fit in the window side by side."""
+    bar = window.status
+    labels = (bar.message, bar.connection, bar.last_sync, bar.next_sync, bar.calls)
+    for label in labels:
+        shown = QLabel.text(label)  # what is painted, not the whole text
+        room = label.contentsRect().width()
+        assert label.fontMetrics().horizontalAdvance(shown) <= room, (shown, room)
+        if shown != label.text():
+            assert shown.endswith("…") and label.toolTip() == label.text()
+    assert sum(label.width() for label in labels if label.isVisible()) <= window.width()
+
+
+def test_status_bar_words_counts_and_fits_a_narrow_window(
+    window: MainWindow, qloop: qasync.QEventLoop
+) -> None:
+    one = PassSummary("ok", None, 1, 1, 1, False, (), {"items": Counts(1)}, utcnow(), {"sent": 1})
+    assert pass_summary_text(one) == (
+        "1 record created or updated; 1 Xero call. 1 record sent to Xero. 1 new item to review."
+    )
+    many = PassSummary("ok", None, 1, 1204, 0, False, (), {"items": Counts(2, 1200)}, utcnow())
+    assert pass_summary_text(many) == "1,202 records created or updated; 1,204 Xero calls."
+    window.resize(720, 520)
+    window.status.showMessage("Sync finished: " + pass_summary_text(many) * 3, 15000)
+    run(qloop, settled())
+    assert window.status.message.elided
+    assert window.status.currentMessage().startswith("Sync finished: 1,202 records")
+    assert_fits(window)

@@ -27,7 +27,7 @@ from xerodesk.gui.tab_mapping import MappingTab
 from xerodesk.gui.tab_options import OptionsTab
 from xerodesk.gui.tab_review import ReviewTab
 from xerodesk.gui.tab_status import StatusTab
-from xerodesk.gui.text import outcome_text
+from xerodesk.gui.text import outcome_text, plural
 from xerodesk.gui.tray import Tray
 from xerodesk.store.views import review_kinds
 
@@ -142,13 +142,9 @@ class MainWindow(QMainWindow):
         if summary.outcome in ("ok", "day_limit", "cancelled"):
             self.banner.resolved(ENGINE)
         if summary.outcome in ("ok", "day_limit"):
-            total = sum((c.created + c.updated for c in summary.counts.values()), 0)
-            text = f"{total:,} record(s) created or updated, {summary.calls:,} Xero calls."
-            if summary.pushes.get("sent"):
-                text += f" {summary.pushes['sent']:,} record(s) sent to Xero."
-            if summary.new_review_items:
-                text += f" {summary.new_review_items} new item(s) to review."
-            self.tray.notify(f"Sync {outcome_text(summary.outcome).lower()}", text)
+            self.tray.notify(
+                f"Sync {outcome_text(summary.outcome).lower()}", pass_summary_text(summary)
+            )
         elif summary.outcome == "failed":
             self.tray.notify("Sync failed", summary.message or "See the log.", warning=True)
         if self.controller.database is not None:
@@ -156,11 +152,13 @@ class MainWindow(QMainWindow):
 
     def _pushed(self, pushes: dict[str, int]) -> None:
         if pushes.get("sent"):
-            self.tray.notify("Sent to Xero", f"{pushes['sent']:,} record(s) from the CRM.")
+            self.tray.notify("Sent to Xero", f"{plural(pushes['sent'], 'record')} from the CRM.")
         if pushes.get("failed"):
+            refused = pushes["failed"]
             self.tray.notify(
                 "Not accepted by Xero",
-                f"{pushes['failed']} record(s) were refused: see the Review tab.",
+                f"{plural(refused, 'record')} {'was' if refused == 1 else 'were'} refused: "
+                "see the Review tab.",
                 warning=True,
             )
         if self.controller.database is not None:
@@ -171,7 +169,9 @@ class MainWindow(QMainWindow):
         if blocked > self._open_blocked:
             self.tray.notify(
                 "Orders held back",
-                f"{blocked} confirmed order(s) wait for customers on stop: see the Review tab.",
+                f"{plural(blocked, 'confirmed order')} "
+                f"{'waits for a customer' if blocked == 1 else 'wait for customers'} on stop: "
+                "see the Review tab.",
                 warning=True,
             )
         self._open_blocked = blocked
@@ -228,3 +228,14 @@ class MainWindow(QMainWindow):
             self.close()
             if self.closed is not None and not self.closed.done():
                 self.closed.set_result(None)
+
+
+def pass_summary_text(summary: PassSummary) -> str:
+    """``1,204 records created or updated; 31 Xero calls.``, and what was sent and raised."""
+    total = sum((c.created + c.updated for c in summary.counts.values()), 0)
+    text = f"{plural(total, 'record')} created or updated; {plural(summary.calls, 'Xero call')}."
+    if summary.pushes.get("sent"):
+        text += f" {plural(summary.pushes['sent'], 'record')} sent to Xero."
+    if summary.new_review_items:
+        text += f" {plural(summary.new_review_items, 'new item')} to review."
+    return text

@@ -118,3 +118,9 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
     """``1 customer``, ``2 customers``, ``1,204 invoices``; ``many`` for irregular words."""
     word = singular if count == 1 else (many or singular + "s")
     return f"{count:,} {word}"
+
+
+def calls_left_today(left: int, limit: int) -> str:
+    """``4,512 of 5,000 left today``: the day's Xero calls, as the status bar and the
+    Sync status tab both say them."""
+    return f"{left:,} of {limit:,} left today"
