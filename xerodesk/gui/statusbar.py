@@ -71,10 +71,10 @@ class StatusBar(QStatusBar):
 
     # the bar's messages, in its own label (cut to fit, whole in the tooltip)
 
-    def showMessage(self, text: str, timeout: int = 0) -> None:
+    def showMessage(self, text: str, timeout: int | None = 0) -> None:
         self.message.setText(text)
         self._expiry.stop()
-        if timeout > 0:
+        if timeout:
             self._expiry.start(timeout)
 
     def currentMessage(self) -> str:
