@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
         sync_now = self.sync_now_action = sync_menu.addAction("Sync &now")
         sync_now.triggered.connect(self.status_tab.sync_now)
         full = sync_menu.addAction("&Full resync of everything")
-        full.triggered.connect(lambda: self.ops.run(self._full_resync()))
+        full.triggered.connect(self._full_resync)
         stop = sync_menu.addAction("&Stop")
         stop.setShortcut(QKeySequence("Ctrl+."))
         stop.triggered.connect(self.controller.stop)
@@ -113,9 +113,10 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self._about)
         return [sync_now, stop, quit_action]
 
-    async def _full_resync(self) -> None:
-        if not self.controller.full_resync(None):
-            self.show_problem("A pass is already running.")
+    def _full_resync(self) -> None:
+        """Everything read again, once the user has seen what it costs."""
+        self.tabs.setCurrentWidget(self.status_tab)
+        self.status_tab.ask_full_resync(None)
 
     def _about(self) -> None:
         QMessageBox.about(
