@@ -8,17 +8,17 @@ from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QMainWindow,
-    QMessageBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from xerodesk import __version__
 from xerodesk.engine.controller import PassSummary, SyncController
 from xerodesk.gui.banner import ENGINE, ProblemBanner
 from xerodesk.gui.bridge import Bridge
+from xerodesk.gui.help import add_help_menu
 from xerodesk.gui.icons import app_icon
+from xerodesk.gui.logfile import open_log_file
 from xerodesk.gui.ops import Ops
 from xerodesk.gui.statusbar import StatusBar
 from xerodesk.gui.tab_connection import ConnectionTab
@@ -92,6 +92,8 @@ class MainWindow(QMainWindow):
 
     def _menus(self) -> list[QAction]:
         file_menu = self.menuBar().addMenu("&File")
+        log_file = file_menu.addAction("Open the &log file")
+        log_file.triggered.connect(open_log_file)
         quit_action = file_menu.addAction("&Quit")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -108,22 +110,13 @@ class MainWindow(QMainWindow):
             action = view_menu.addAction(self.tabs.tabText(index).replace("&", ""))
             action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
             action.triggered.connect(lambda _c=False, i=index: self.tabs.setCurrentIndex(i))
-        help_menu = self.menuBar().addMenu("&Help")
-        about = help_menu.addAction("&About xerodesk")
-        about.triggered.connect(self._about)
+        self.help_menu = add_help_menu(self)
         return [sync_now, stop, quit_action]
 
     def _full_resync(self) -> None:
         """Everything read again, once the user has seen what it costs."""
         self.tabs.setCurrentWidget(self.status_tab)
         self.status_tab.ask_full_resync(None)
-
-    def _about(self) -> None:
-        QMessageBox.about(
-            self, "About xerodesk",
-            f"xerodesk {__version__}\n"
-            "Keeps your CRM database and your Xero organisation in lockstep.",
-        )  # fmt: skip
 
     # -- problems and notifications -------------------------------------------
 
