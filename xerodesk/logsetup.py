@@ -145,3 +145,11 @@ def configure_logging(
 
 def _utc_converter(seconds: float | None) -> time.struct_time:
     return time.gmtime(seconds)
+
+
+def current_log_file() -> Path | None:
+    """The file xerodesk logs to now (``configure_logging``'s), or None when it logs to none."""
+    for handler in logging.getLogger("xerodesk").handlers:
+        if isinstance(handler, logging.handlers.RotatingFileHandler):
+            return Path(handler.baseFilename)
+    return None

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import qasync
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLineEdit, QSpinBox, QWidget
 from sqlalchemy import select
 
 from tests.gui.conftest import run, wait_until
@@ -70,7 +71,10 @@ def test_change_validate_and_save_options(
         rates.clear()
         qtbot.keyClicks(rates, "ftp://rates.example")
         assert editors["rates_source_url"].error.isVisibleTo(tab)
-        assert "http(s)" in editors["rates_source_url"].error.text()
+        error = editors["rates_source_url"].error.text()
+        assert error.startswith("Exchange rates source must be a web address starting with")
+        assert "rates_source_url" not in error and "_" not in error
+        assert tab.state.text() == "“Exchange rates source” needs correcting before saving."
         assert not tab.save_button.isEnabled()
         rates.clear()
         qtbot.keyClicks(rates, "https://rates.example/daily.xml")
@@ -82,9 +86,9 @@ def test_change_validate_and_save_options(
         status = editors["pushed_invoice_status"].field
         assert isinstance(status, QComboBox)
         status.setCurrentText("AUTHORISED")
-        assert tab.state.text() == "4 unsaved change(s).", tab.changes()
+        assert tab.state.text() == "4 unsaved changes.", tab.changes()
         qtbot.keyClick(tab, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-        await wait_until(lambda: tab.state.text() == "Saved 4 option(s).", 10, "saved")
+        await wait_until(lambda: tab.state.text() == "Saved 4 options.", 10, "saved")
 
     run(qloop, body())
     stored = stored_options(sqlite_url)
@@ -93,3 +97,56 @@ def test_change_validate_and_save_options(
     assert stored["display_account_number"] == "false"
     assert stored["pushed_invoice_status"] == "AUTHORISED"
     assert not tab.save_button.isEnabled()
+
+
+def wheel_down(widget: QWidget) -> None:
+    """One notch of the mouse wheel over the middle of ``widget``, as Qt delivers it."""
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(
+        centre,
+        QPointF(widget.mapToGlobal(centre.toPoint())),
+        QPoint(0, 0),
+        QPoint(0, -120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_scrolls_the_page_over_options_not_in_use(
+    window: MainWindow, qloop: qasync.QEventLoop, sqlite_url: str
+) -> None:
+    tab = window.options_tab
+    window.tabs.setCurrentWidget(tab)
+    window.resize(900, 600)
+
+    async def body() -> None:
+        await window.controller.open_database(sqlite_url)
+        await wait_until(lambda: tab.state.text() == "All options saved.", 10, "options loaded")
+
+    run(qloop, body())
+    QApplication.processEvents()
+    bar = tab.scroll_area.verticalScrollBar()
+    assert bar.maximum() > 0, "the options must be taller than the page for this test"
+    interval = tab.editors["sync_interval_minutes"].field
+    status = tab.editors["pushed_invoice_status"].field
+    assert isinstance(interval, QSpinBox) and isinstance(status, QComboBox)
+    window.tabs.setFocus()
+    for field in (interval, status):
+        assert not field.hasFocus()
+        assert field.focusPolicy() == Qt.FocusPolicy.StrongFocus
+    before = (interval.value(), status.currentText())
+    for turn in range(3):
+        position = bar.value()
+        wheel_down(interval if turn % 2 == 0 else status)
+        assert bar.value() > position, "the page scrolls"
+        assert (interval.value(), status.currentText()) == before
+        bar.setValue(0)
+    assert tab.state.text() == "All options saved."
+    interval.setFocus()
+    QApplication.processEvents()
+    if interval.hasFocus():  # a focused spin box still takes the wheel, as the user meant
+        wheel_down(interval)
+        assert interval.value() != before[0]

@@ -49,11 +49,12 @@ def test_sync_now_shows_progress_then_figures(
         assert tab.table.item(row, 3).text() == "Finished", kind
     assert tab.table.item(4, 10).text() == "114"  # sales invoices linked
     assert window.controller.usage is not None and window.controller.usage.calls > 0
-    assert "API calls left" in window.status.calls.text()
+    assert "Xero calls left" in window.status.calls.text()
     assert "Last sync" in window.status.last_sync.text()
-    budget = tab.budget.text()
-    assert "Today's Xero calls:" in budget and "The next pass needs about" in budget
-    assert "(used 0 " not in budget  # the pass's calls count against today's
+    assert "The next pass needs about" in tab.budget.text()
+    calls = tab.calls_line.text()
+    assert "Today's Xero calls:" in calls and "left today" in calls
+    assert "(0 used)" not in calls  # the pass's calls count against today's
 
 
 def test_stop_then_full_resync_of_one_entity(
@@ -75,6 +76,9 @@ def test_stop_then_full_resync_of_one_entity(
         await wait_until(lambda: tab.resync_button.isEnabled(), 10, "idle again")
         tab.scope.setCurrentIndex(tab.scope.findData("items"))
         qtbot.mouseClick(tab.resync_button, Qt.MouseButton.LeftButton)
+        await wait_until(lambda: tab.question is not None, 10, "asked first")
+        assert tab.question is not None
+        qtbot.mouseClick(tab.question.resync, Qt.MouseButton.LeftButton)
         await wait_until(lambda: controller.running, 10, "resync started")
         pulled = [e for e, p in controller.progress.items() if p.included and e != "push"]
         assert pulled == ["items"]

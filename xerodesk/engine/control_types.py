@@ -146,6 +146,19 @@ class CallUsage:
     def used_today(self) -> int:
         return max(0, self.daily_limit - self.remaining_today)
 
+    @classmethod
+    def from_message(cls, data: Mapping[str, Any], taken_at: datetime) -> CallUsage:
+        """The gauges from the runner's ``usage`` message."""
+        return cls(
+            taken_at,
+            int(data.get("calls", 0)),
+            int(data.get("calls_last_minute", 0)),
+            int(data.get("minute_limit", 60)),
+            data.get("minute_remaining"),
+            int(data.get("daily_limit", 5000)),
+            int(data.get("remaining_today", 0)),
+        )
+
 
 @dataclass(frozen=True)
 class PassSummary:
@@ -160,6 +173,25 @@ class PassSummary:
     finished_at: datetime
     #: records sent to Xero, refused and held back, before and after the pull
     pushes: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_report(
+        cls, report: Mapping[str, Any], request: Mapping[str, Any], finished_at: datetime
+    ) -> PassSummary:
+        """The summary of the runner's report (a ``finished`` message) of ``request``."""
+        entities = report.get("entities") or {}
+        return cls(
+            str(report.get("outcome") or "cancelled"),
+            report.get("message"),
+            report.get("run_id"),
+            int(report.get("calls") or 0),
+            int(report.get("new_review_items") or 0),
+            bool(request.get("full")),
+            tuple(request.get("only") or ()),
+            {name: _counts(figures) for name, figures in entities.items()},
+            finished_at,
+            {k: int(v) for k, v in (report.get("pushes") or {}).items()},
+        )
 
 
 def _counts(data: Mapping[str, Any]) -> Counts:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -40,6 +41,7 @@ from xerodesk.engine.control_types import (
     open_migrated,
 )
 from xerodesk.engine.dbworker import DbWorker
+from xerodesk.engine.eta import Overall, overall, pass_sizes
 from xerodesk.engine.review import perform, undo_in
 from xerodesk.engine.schedule import next_pass
 from xerodesk.errors import AuthenticationError, ConfigurationError
@@ -94,6 +96,10 @@ class SyncController:
         self._pass_done: asyncio.Future[PassSummary] | None = None
         self._request: Message = {}
         self._closing: asyncio.Future[None] | None = None
+        #: the pass in hand's (or last one's) start and end (monotonic), and entity sizes
+        self._clock: tuple[float, float | None] | None = None
+        self._sizes: dict[str, int | None] | None = None
+        self._sizing: asyncio.Task[None] | None = None
         self.reset_progress()
 
     # -- listeners ------------------------------------------------------------
@@ -235,6 +241,8 @@ class SyncController:
         self._finish_running()
 
     async def close(self) -> None:
+        if self._sizing is not None:
+            self._sizing.cancel()
         await self.disconnect()
         await self._close_database()
 
@@ -267,11 +275,30 @@ class SyncController:
             return False
         self._request = {**request, "trigger": trigger}
         self.reset_progress(request["only"])
+        self._clock, self._sizes = (time.monotonic(), None), None
+        self._sizing = asyncio.ensure_future(self._read_sizes(request))
         self.running = True
         self._pass_done = asyncio.get_running_loop().create_future()
         self._runner.send({"cmd": "pass", **self._request})
         self._tell(Change.RUNNING, True)
         return True
+
+    async def _read_sizes(self, request: Message) -> None:
+        """How many pages each entity of the pass has, as far as the CRM knows."""
+        only = tuple(EntityKind(name) for name in request["only"])
+        try:
+            self._sizes = await self._worker().read(pass_sizes, only, bool(request["full"]))
+        except Exception as error:  # an estimate only: the pass goes on without it
+            log.info("no estimate of the pass's pages: %s", error)
+        self._tell(Change.PROGRESS, None)
+
+    def overall(self) -> Overall | None:
+        """The pass in hand (or the last one) as a whole; None before the first."""
+        if self._clock is None:
+            return None
+        started, ended = self._clock
+        elapsed = (ended if ended is not None else time.monotonic()) - started
+        return overall(self.progress, self._sizes, elapsed)
 
     def reset_progress(self, only: list[str] | None = None) -> None:
         chosen = set(only) if only is not None else {k.value for k in PULL_ORDER}
@@ -331,15 +358,7 @@ class SyncController:
     def _on_usage(self, data: Mapping[str, Any] | None) -> None:
         if not data:
             return
-        usage = CallUsage(
-            utcnow(),
-            int(data.get("calls", 0)),
-            int(data.get("calls_last_minute", 0)),
-            int(data.get("minute_limit", 60)),
-            data.get("minute_remaining"),
-            int(data.get("daily_limit", 5000)),
-            int(data.get("remaining_today", 0)),
-        )
+        usage = CallUsage.from_message(data, utcnow())
         self.usage = usage
         if (
             not self.usage_history
@@ -349,23 +368,11 @@ class SyncController:
         self._tell(Change.USAGE, usage)
 
     def _on_finished(self, message: Message) -> None:
-        report = message.get("report") or {}
-        entities = report.get("entities") or {}
-        summary = PassSummary(
-            str(report.get("outcome") or "cancelled"),
-            report.get("message"),
-            report.get("run_id"),
-            int(report.get("calls") or 0),
-            int(report.get("new_review_items") or 0),
-            bool(self._request.get("full")),
-            tuple(self._request.get("only") or ()),
-            {name: _counts(figures) for name, figures in entities.items()},
-            utcnow(),
-            {k: int(v) for k, v in (report.get("pushes") or {}).items()},
-        )
+        summary = PassSummary.from_report(message.get("report") or {}, self._request, utcnow())
         for name, entry in self.progress.items():
             if entry.included and entry.phase not in (Phase.DONE, Phase.FAILED):
-                entry.phase = Phase.CANCELLED if summary.outcome == "cancelled" else Phase.DONE
+                # stopped (or at the day's limit) before its end: not finished
+                entry.phase = Phase.DONE if summary.outcome == "ok" else Phase.CANCELLED
             if name in summary.counts:
                 entry.counts = summary.counts[name]
         self._finish_pass(summary)
@@ -376,16 +383,8 @@ class SyncController:
         for entry in self.progress.values():
             if entry.included and entry.phase is not Phase.DONE:
                 entry.phase = Phase.FAILED
-        summary = PassSummary(
-            "failed",
-            text,
-            None,
-            0,
-            0,
-            bool(self._request.get("full")),
-            tuple(self._request.get("only") or ()),
-            {},
-            utcnow(),
+        summary = PassSummary.from_report(
+            {"outcome": "failed", "message": text}, self._request, utcnow()
         )
         if reason == "auth":
             self._tell(Change.SIGN_IN_NEEDED, text)
@@ -410,6 +409,8 @@ class SyncController:
 
     def _finish_pass(self, summary: PassSummary) -> None:
         self.last_pass = summary
+        if self._clock is not None and self._clock[1] is None:
+            self._clock = (self._clock[0], time.monotonic())
         if self._pass_done is not None and not self._pass_done.done():
             self._pass_done.set_result(summary)
         self._finish_running()

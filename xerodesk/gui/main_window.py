@@ -7,20 +7,18 @@ import asyncio
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
     QMainWindow,
-    QMessageBox,
-    QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from xerodesk import __version__
 from xerodesk.engine.controller import PassSummary, SyncController
+from xerodesk.gui.banner import ENGINE, ProblemBanner
 from xerodesk.gui.bridge import Bridge
+from xerodesk.gui.help import add_help_menu
 from xerodesk.gui.icons import app_icon
+from xerodesk.gui.logfile import open_log_file
 from xerodesk.gui.ops import Ops
 from xerodesk.gui.statusbar import StatusBar
 from xerodesk.gui.tab_connection import ConnectionTab
@@ -29,7 +27,7 @@ from xerodesk.gui.tab_mapping import MappingTab
 from xerodesk.gui.tab_options import OptionsTab
 from xerodesk.gui.tab_review import ReviewTab
 from xerodesk.gui.tab_status import StatusTab
-from xerodesk.gui.text import outcome_text
+from xerodesk.gui.text import outcome_text, plural
 from xerodesk.gui.tray import Tray
 from xerodesk.store.views import review_kinds
 
@@ -45,7 +43,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("xerodesk")
         self.setWindowIcon(app_icon())
         self.setMinimumSize(720, 520)
-        self.ops = Ops(self.show_problem)
+        self.banner = ProblemBanner()
+        self.ops = Ops(self.show_problem, self.banner.resolved)
         self.bridge = Bridge(controller, self)
         self.connection_tab = ConnectionTab(controller, self.ops, self.bridge, settings)
         self.options_tab = OptionsTab(controller, self.ops, self.bridge)
@@ -65,7 +64,7 @@ class MainWindow(QMainWindow):
         ):
             self.tabs.addTab(widget, title)
         self.setCentralWidget(self._central())
-        self.clear_problem()
+        self.tabs.currentChanged.connect(self.clear_problem)  # the user moved on
         self.status = StatusBar(controller, self.bridge, self)
         self.setStatusBar(self.status)
         actions = self._menus()
@@ -75,6 +74,7 @@ class MainWindow(QMainWindow):
         self.bridge.running_changed.connect(self.tray.set_busy)
         self.bridge.sign_in_needed.connect(self._sign_in_needed)
         self.bridge.problem_raised.connect(self.show_problem)
+        self.bridge.connection_changed.connect(self._engine_recovered)
         self.closed: asyncio.Future[None] | None = None
         self._open_blocked = 0
         self._closing = False
@@ -82,32 +82,26 @@ class MainWindow(QMainWindow):
         self._restore()
 
     def _central(self) -> QWidget:
-        """The problem banner (hidden until something goes wrong) above the tabs."""
-        self.banner = QLabel()
-        self.banner.setObjectName("problem_banner")
-        self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("color: #b00020;")
-        self.banner_close = QPushButton("Dismiss")
-        self.banner_close.clicked.connect(self.clear_problem)
-        banner_row = QHBoxLayout()
-        banner_row.addWidget(self.banner, 1)
-        banner_row.addWidget(self.banner_close)
+        """The problem strip (of fixed height, empty until something goes wrong) above
+        the tabs: a problem never moves the controls."""
         central = QWidget()
         layout = QVBoxLayout(central)
-        layout.addLayout(banner_row)
+        layout.addWidget(self.banner)
         layout.addWidget(self.tabs, 1)
         return central
 
     def _menus(self) -> list[QAction]:
         file_menu = self.menuBar().addMenu("&File")
+        log_file = file_menu.addAction("Open the &log file")
+        log_file.triggered.connect(open_log_file)
         quit_action = file_menu.addAction("&Quit")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         sync_menu = self.menuBar().addMenu("&Sync")
-        sync_now = sync_menu.addAction("Sync &now")
+        sync_now = self.sync_now_action = sync_menu.addAction("Sync &now")
         sync_now.triggered.connect(self.status_tab.sync_now)
         full = sync_menu.addAction("&Full resync of everything")
-        full.triggered.connect(lambda: self.ops.run(self._full_resync()))
+        full.triggered.connect(self._full_resync)
         stop = sync_menu.addAction("&Stop")
         stop.setShortcut(QKeySequence("Ctrl+."))
         stop.triggered.connect(self.controller.stop)
@@ -116,45 +110,35 @@ class MainWindow(QMainWindow):
             action = view_menu.addAction(self.tabs.tabText(index).replace("&", ""))
             action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
             action.triggered.connect(lambda _c=False, i=index: self.tabs.setCurrentIndex(i))
-        help_menu = self.menuBar().addMenu("&Help")
-        about = help_menu.addAction("&About xerodesk")
-        about.triggered.connect(self._about)
+        self.help_menu = add_help_menu(self)
         return [sync_now, stop, quit_action]
 
-    async def _full_resync(self) -> None:
-        if not self.controller.full_resync(None):
-            self.show_problem("A pass is already running.")
-
-    def _about(self) -> None:
-        QMessageBox.about(
-            self, "About xerodesk",
-            f"xerodesk {__version__}\n"
-            "Keeps your CRM database and your Xero organisation in lockstep.",
-        )  # fmt: skip
+    def _full_resync(self) -> None:
+        """Everything read again, once the user has seen what it costs."""
+        self.tabs.setCurrentWidget(self.status_tab)
+        self.status_tab.ask_full_resync(None)
 
     # -- problems and notifications -------------------------------------------
 
-    def show_problem(self, text: str) -> None:
-        self.banner.setText(text)
-        self.banner.show()
-        self.banner_close.show()
-        if hasattr(self, "status"):
-            self.status.showMessage(text, 15000)
+    def show_problem(self, text: str, owner: str = ENGINE) -> None:
+        """Show ``text`` until it is dismissed, the user changes tab or ``owner``'s work
+        next succeeds (``ENGINE``: the sync engine's, until a pass ends well)."""
+        self.banner.show_problem(text, owner)
 
     def clear_problem(self) -> None:
         self.banner.clear()
-        self.banner.hide()
-        self.banner_close.hide()
+
+    def _engine_recovered(self) -> None:
+        if self.controller.connection is not None:
+            self.banner.resolved(ENGINE)
 
     def _pass_finished(self, summary: PassSummary) -> None:
+        if summary.outcome in ("ok", "day_limit", "cancelled"):
+            self.banner.resolved(ENGINE)
         if summary.outcome in ("ok", "day_limit"):
-            total = sum((c.created + c.updated for c in summary.counts.values()), 0)
-            text = f"{total:,} record(s) created or updated, {summary.calls:,} Xero calls."
-            if summary.pushes.get("sent"):
-                text += f" {summary.pushes['sent']:,} record(s) sent to Xero."
-            if summary.new_review_items:
-                text += f" {summary.new_review_items} new item(s) to review."
-            self.tray.notify(f"Sync {outcome_text(summary.outcome).lower()}", text)
+            self.tray.notify(
+                f"Sync {outcome_text(summary.outcome).lower()}", pass_summary_text(summary)
+            )
         elif summary.outcome == "failed":
             self.tray.notify("Sync failed", summary.message or "See the log.", warning=True)
         if self.controller.database is not None:
@@ -162,11 +146,13 @@ class MainWindow(QMainWindow):
 
     def _pushed(self, pushes: dict[str, int]) -> None:
         if pushes.get("sent"):
-            self.tray.notify("Sent to Xero", f"{pushes['sent']:,} record(s) from the CRM.")
+            self.tray.notify("Sent to Xero", f"{plural(pushes['sent'], 'record')} from the CRM.")
         if pushes.get("failed"):
+            refused = pushes["failed"]
             self.tray.notify(
                 "Not accepted by Xero",
-                f"{pushes['failed']} record(s) were refused: see the Review tab.",
+                f"{plural(refused, 'record')} {'was' if refused == 1 else 'were'} refused: "
+                "see the Review tab.",
                 warning=True,
             )
         if self.controller.database is not None:
@@ -177,7 +163,9 @@ class MainWindow(QMainWindow):
         if blocked > self._open_blocked:
             self.tray.notify(
                 "Orders held back",
-                f"{blocked} confirmed order(s) wait for customers on stop: see the Review tab.",
+                f"{plural(blocked, 'confirmed order')} "
+                f"{'waits for a customer' if blocked == 1 else 'wait for customers'} on stop: "
+                "see the Review tab.",
                 warning=True,
             )
         self._open_blocked = blocked
@@ -234,3 +222,14 @@ class MainWindow(QMainWindow):
             self.close()
             if self.closed is not None and not self.closed.done():
                 self.closed.set_result(None)
+
+
+def pass_summary_text(summary: PassSummary) -> str:
+    """``1,204 records created or updated; 31 Xero calls.``, and what was sent and raised."""
+    total = sum((c.created + c.updated for c in summary.counts.values()), 0)
+    text = f"{plural(total, 'record')} created or updated; {plural(summary.calls, 'Xero call')}."
+    if summary.pushes.get("sent"):
+        text += f" {plural(summary.pushes['sent'], 'record')} sent to Xero."
+    if summary.new_review_items:
+        text += f" {plural(summary.new_review_items, 'new item')} to review."
+    return text

@@ -1,12 +1,15 @@
-"""Log: the history of sync runs with their figures, and the detail of one run."""
+"""Log: the history of sync runs with their figures, the detail of one run, what was
+sent to Xero with its result, and the way to the log file."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSplitter,
     QTableView,
     QTableWidget,
@@ -16,17 +19,34 @@ from PySide6.QtWidgets import (
 )
 
 from xerodesk.engine.controller import SyncController
+from xerodesk.engine.push_log import PushLine, recent_pushes
 from xerodesk.gui.bridge import Bridge
+from xerodesk.gui.logfile import open_log_file
 from xerodesk.gui.models import Column, RowsModel
 from xerodesk.gui.ops import Ops
 from xerodesk.gui.text import duration, entity_name, number, outcome_text, stamp
 from xerodesk.store.views import RunDetail, RunRow, list_runs, run_detail
 
+#: why a run ran, in the user's words
+TRIGGERS = {
+    "manual": "Sync now",
+    "schedule": "Scheduled",
+    "full_resync": "Full resync",
+    "push": "Sent to Xero",
+    "webhook": "Changes Xero announced",
+    "cli": "Command line",
+}
+
+
+def trigger_text(trigger: str) -> str:
+    return TRIGGERS.get(trigger, trigger.replace("_", " ").capitalize())
+
+
 RUN_COLUMNS: tuple[Column[RunRow], ...] = (
     Column("Run", lambda r: str(r.id), right=True),
     Column("Started", lambda r: stamp(r.started_at)),
     Column("Took", lambda r: duration(r.seconds), right=True),
-    Column("Why", lambda r: r.trigger.replace("_", " ")),
+    Column("Why", lambda r: trigger_text(r.trigger)),
     Column("Outcome", lambda r: outcome_text(r.outcome)),
     Column("Xero calls", lambda r: number(r.calls_used), right=True),
     Column("Created", lambda r: number(r.totals.created), right=True),
@@ -46,6 +66,14 @@ DETAIL_COLUMNS = (
     "Calls",
 )
 HISTORY = 500
+PUSH_COLUMNS: tuple[Column[PushLine], ...] = (
+    Column("When", lambda p: stamp(p.at)),
+    Column("What", lambda p: p.what),
+    Column("Record", lambda p: p.name),
+    Column("Result", lambda p: p.result),
+    Column("Tries", lambda p: number(p.attempts), right=True),
+    Column("Why not", lambda p: p.reason),
+)
 
 
 class LogTab(QWidget):
@@ -84,16 +112,47 @@ class LogTab(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.runs)
         splitter.addWidget(detail)
-        splitter.setSizes([300, 300])
+        splitter.addWidget(self._pushes())
+        splitter.setSizes([260, 220, 220])
+        self.open_file = QPushButton("&Open the log file")
+        self.open_file.setObjectName("open_log_file")
+        self.open_file.setToolTip("The app's detailed log, for you or for support")
+        self.open_file.clicked.connect(open_log_file)
+        below = QHBoxLayout()
+        below.addStretch(1)
+        below.addWidget(self.open_file)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
+        layout.addLayout(below)
         bridge.database_changed.connect(self.reload)
         bridge.pass_finished.connect(lambda _summary: self.reload())
+        bridge.pushed.connect(lambda _pushes: self._reload_pushes())
+
+    def _pushes(self) -> QWidget:
+        """Customers, products and orders sent to Xero, newest first, with their result."""
+        self.push_model: RowsModel[PushLine] = RowsModel(PUSH_COLUMNS, self)
+        self.pushes = QTableView()
+        self.pushes.setObjectName("log_pushes")
+        self.pushes.setModel(self.push_model)
+        self.pushes.verticalHeader().setVisible(False)
+        self.pushes.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.pushes.horizontalHeader().setStretchLastSection(True)
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(QLabel("<b>Sent to Xero</b> (customers, products and orders)"))
+        column.addWidget(self.pushes, 1)
+        return box
+
+    def _reload_pushes(self) -> None:
+        if self.controller.database is not None:
+            self.ops.run(self.controller.query(recent_pushes, HISTORY), self.push_model.set_rows)
 
     def reload(self) -> None:
         if self.controller.database is None:
             return
         self.ops.run(self.controller.query(list_runs, HISTORY), self._show_runs)
+        self._reload_pushes()
 
     def _show_runs(self, runs: list[RunRow]) -> None:
         current = self._current_id()
@@ -120,7 +179,8 @@ class LogTab(QWidget):
             return
         run = detail.run
         lines = [
-            f"<b>Run {run.id}</b> ({run.trigger.replace('_', ' ')}): {outcome_text(run.outcome)}, "
+            f"<b>Run {run.id}</b> ({trigger_text(run.trigger).lower()}): "
+            f"{outcome_text(run.outcome)}, "
             f"started {stamp(run.started_at)}, took {duration(run.seconds) or 'still running'}, "
             f"{number(run.calls_used)} Xero calls, "
             f"{number(detail.changes)} field change(s) recorded."

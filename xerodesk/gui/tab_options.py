@@ -9,9 +9,10 @@ to the database's ``system_option`` rows, shared by everyone using it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -30,10 +31,34 @@ from xerodesk.engine.controller import SyncController
 from xerodesk.errors import ConfigurationError
 from xerodesk.gui.bridge import Bridge
 from xerodesk.gui.ops import Ops
+from xerodesk.gui.text import plural
 from xerodesk.store.options import OptionSpec, OptionType
 
 HELP_STYLE = "color: palette(placeholder-text);"
 ERROR_STYLE = "color: #b00020;"
+
+
+class WheelGuard(QObject):
+    """Keeps the mouse wheel from changing spin boxes and lists the user has not clicked
+    or tabbed into: over them the wheel scrolls the page, as the user meant."""
+
+    def __init__(self, scroll: QScrollArea) -> None:
+        super().__init__(scroll)
+        self.scroll_area = scroll
+
+    def guard(self, field: QWidget) -> None:
+        field.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel gives no focus
+        field.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.Wheel
+            and isinstance(watched, QWidget)
+            and not watched.hasFocus()
+        ):
+            QApplication.sendEvent(self.scroll_area.viewport(), event)
+            return True
+        return False
 
 
 class OptionEditor(QWidget):
@@ -164,12 +189,17 @@ class OptionsTab(QWidget):
         buttons.addWidget(self.state, 1)
         for button in (self.defaults_button, self.revert_button, self.save_button):
             buttons.addWidget(button)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self._groups())
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setObjectName("options_scroll")
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setWidget(self._groups())
+        self.wheel_guard = WheelGuard(self.scroll_area)
+        for editor in self.editors.values():
+            if isinstance(editor.field, (QSpinBox, QComboBox)):
+                self.wheel_guard.guard(editor.field)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.scroll_area, 1)
         layout.addLayout(buttons)
         bridge.database_changed.connect(self.load)
         bridge.options_changed.connect(self._refresh_state)
@@ -225,10 +255,12 @@ class OptionsTab(QWidget):
         self.save_button.setEnabled(ready and bool(changes) and not problems)
         self.revert_button.setEnabled(ready and bool(changes))
         self.defaults_button.setEnabled(ready)
-        if problems:
-            self.state.setText(f"{len(problems)} option(s) need correcting before saving.")
+        if len(problems) == 1:
+            self.state.setText(f"“{problems[0].spec.label}” needs correcting before saving.")
+        elif problems:
+            self.state.setText(f"{len(problems)} options need correcting before saving.")
         elif changes:
-            self.state.setText(f"{len(changes)} unsaved change(s).")
+            self.state.setText(f"{plural(len(changes), 'unsaved change')}.")
         elif ready:
             self.state.setText("All options saved.")
 
@@ -243,5 +275,5 @@ class OptionsTab(QWidget):
         for name, raw in saved.items():
             self.editors[name].set_raw(raw)
         self._refresh_state()
-        self.state.setText(f"Saved {len(saved)} option(s).")
+        self.state.setText(f"Saved {plural(len(saved), 'option')}.")
         self.saved.emit()

@@ -28,16 +28,18 @@ from PySide6.QtWidgets import (
 )
 
 from xerodesk.domain.sync import PULL_ORDER, EntityKind, Phase
-from xerodesk.engine.budget import CallPlan
-from xerodesk.engine.controller import EntityProgress, SyncController
+from xerodesk.engine.budget import CallPlan, DayUsage
+from xerodesk.engine.controller import SyncController
 from xerodesk.engine.freshness import PLAIN_NAMES, EntityFreshness
 from xerodesk.engine.outlook import LOW, SPENT, SyncOutlook, sync_outlook
-from xerodesk.engine.passes import current_plan
+from xerodesk.engine.passes import PassRequest, current_plan
 from xerodesk.engine.schedule import EVEN, MINIMUM, WAITING
 from xerodesk.gui.bridge import Bridge
 from xerodesk.gui.chart import CallsChart
 from xerodesk.gui.ops import Ops
-from xerodesk.gui.text import clock, entity_name, number, outcome_text, when
+from xerodesk.gui.progress import ENDED_TEXT, OverallProgress, show_bar
+from xerodesk.gui.resync import ResyncQuestion
+from xerodesk.gui.text import calls_left_today, clock, entity_name, number, outcome_text, when
 from xerodesk.store.types import utcnow
 from xerodesk.store.views import EntityStatus, entity_status
 
@@ -54,16 +56,6 @@ COLUMNS = (
     "Errors",
     "Linked records",
 )
-PHASE_TEXT = {
-    Phase.WAITING: "Waiting",
-    Phase.READING: "Reading from Xero",
-    Phase.WRITING: "Writing to the CRM",
-    Phase.REFRESHING: "Refreshing",
-    Phase.PUSHING: "Sending to Xero",
-    Phase.DONE: "Done",
-    Phase.FAILED: "Failed",
-    Phase.CANCELLED: "Stopped",
-}
 #: why the next sync is then, in the app's words
 REASONS = {
     EVEN: "as often as today's Xero calls allow",
@@ -119,6 +111,11 @@ class StatusTab(QWidget):
             "does not fit today carries on with the next day's calls."
         )
         self.chart = CallsChart()
+        self.overall = OverallProgress(controller)
+        self.calls_line = QLabel()
+        self.calls_line.setObjectName("calls_today")
+        self.calls_line.setAccessibleName("Today's Xero calls")
+        self.question: ResyncQuestion | None = None
         self._lay_out(bar)
         bridge.database_changed.connect(self.reload)
         bridge.connection_changed.connect(self._refresh_buttons)
@@ -126,16 +123,19 @@ class StatusTab(QWidget):
         bridge.progress_changed.connect(self._show_progress)
         bridge.pass_finished.connect(lambda _summary: self.reload())
         bridge.usage_changed.connect(self._show_usage)
+        bridge.connection_changed.connect(self._show_usage)
+        bridge.running_changed.connect(lambda _running: self.overall.refresh())
         self._refresh_buttons()
 
     def _lay_out(self, bar: QHBoxLayout) -> None:
         """The buttons, the warning, the table, freshness beside the day's calls, the chart."""
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.overall)
         layout.addWidget(self._outlook_labels())
         layout.addWidget(self.table, 3)
         day = QVBoxLayout()
-        for label in (self.next_sync, self.budget, self.forecast):
+        for label in (self.next_sync, self.calls_line, self.budget, self.forecast):
             day.addWidget(label)
         day.addStretch(1)
         below = QHBoxLayout()
@@ -164,6 +164,7 @@ class StatusTab(QWidget):
         self.warning.setWordWrap(True)
         self.warning.hide()
         self.read: list[EntityFreshness] = []
+        self._plan_usage: DayUsage | None = None
         # the ages move on between reloads (no database read: only the clock)
         self.ages_timer = QTimer(self)
         self.ages_timer.setInterval(60_000)
@@ -218,9 +219,34 @@ class StatusTab(QWidget):
         self.ops.run(self._start(lambda: self.controller.sync_now()))
 
     def full_resync(self) -> None:
+        """Ask first: the chosen entity's (or everything's) calls against today's."""
         value = self.scope.currentData()
-        entity = EntityKind(value) if value else None
-        self.ops.run(self._start(lambda: self.controller.full_resync(entity)))
+        self.ask_full_resync(EntityKind(value) if value else None)
+
+    def ask_full_resync(self, entity: EntityKind | None) -> None:
+        if self.controller.connection is None or self.controller.running:
+            self.ops.run(self._start(lambda: self.controller.full_resync(entity)))
+            return
+        only = (entity,) if entity is not None else PULL_ORDER
+        request = PassRequest(trigger="full_resync", full=True, only=only)
+        self.ops.run(
+            self.controller.query(current_plan, request), lambda plan: self._ask(entity, plan)
+        )
+
+    def _ask(self, entity: EntityKind | None, plan: CallPlan) -> None:
+        if self.question is not None:
+            self.question.done(0)
+        question = self.question = ResyncQuestion(self, entity, plan, self.controller.usage)
+        question.finished.connect(lambda _result: self._answered(question))
+        question.open()
+
+    def _answered(self, question: ResyncQuestion) -> None:
+        if self.question is question:
+            self.question = None
+        question.deleteLater()
+        if question.confirmed:
+            entity = question.entity
+            self.ops.run(self._start(lambda: self.controller.full_resync(entity)))
 
     async def _start(self, start: Callable[[], bool]) -> None:
         if not start():
@@ -285,13 +311,9 @@ class StatusTab(QWidget):
     def show_plan(self, plan: CallPlan) -> None:
         """Today's calls and what the next pass needs of them."""
         usage = plan.usage
-        text = (
-            f"<b>Today's Xero calls:</b> {number(usage.calls_left)} left of "
-            f"{number(usage.daily_budget)} (used {number(usage.used)} in the last 24 hours)"
-        )
-        if usage.xero_remaining is not None:
-            text += f"; Xero last said {number(usage.xero_remaining)} remain"
-        text += f". The next pass needs about {number(plan.total)}."
+        self._plan_usage = usage
+        self._show_usage()
+        text = f"The next pass needs about {number(plan.total)} Xero calls."
         if plan.deferred:
             names = ", ".join(entity_name(name) for name in plan.deferred)
             text += f" Not enough for all of it today: {names} will carry on tomorrow."
@@ -323,10 +345,23 @@ class StatusTab(QWidget):
             )
             for offset, text in enumerate(values):
                 self._set(index, 2 + offset, text)
+            self._show_ended(index, kind.value)
         self._refresh_buttons()
         self._show_progress()
 
+    def _show_ended(self, row: int, entity: str) -> None:
+        """After a pass of this session, an entity of it says where it ended in it: an
+        entity the pass stopped before its end is "Stopped", never the last one's word."""
+        last, entry = self.controller.last_pass, self.controller.progress.get(entity)
+        if self.controller.running or last is None or entry is None or not entry.included:
+            return
+        ended = ENDED_TEXT.get(entry.phase)
+        if ended is not None:
+            self._set(row, 2, when(last.finished_at))
+            self._set(row, 3, ended)
+
     def _show_progress(self) -> None:
+        self.overall.refresh()
         running = self.controller.running
         push = self.controller.progress.get("push")
         if running and push is not None and push.phase is Phase.PUSHING:
@@ -337,7 +372,7 @@ class StatusTab(QWidget):
             entry = self.controller.progress.get(kind.value)
             if entry is None:
                 continue
-            self._show_bar(self.bars[kind.value], entry, running)
+            show_bar(self.bars[kind.value], entry, running or self.controller.last_pass is not None)
             if running and entry.included and entry.phase is not Phase.WAITING:
                 c = entry.counts
                 for offset, value in enumerate(
@@ -345,22 +380,18 @@ class StatusTab(QWidget):
                 ):
                     self._set(index, 5 + offset, number(value))
 
-    def _show_bar(self, bar: QProgressBar, entry: EntityProgress, running: bool) -> None:
-        if not entry.included or (not running and self.controller.last_pass is None):
-            bar.setRange(0, 100)
-            bar.setValue(0)
-            bar.setFormat("")
-            return
-        fraction = entry.fraction
-        if fraction is None and entry.phase in (Phase.READING, Phase.WRITING, Phase.REFRESHING):
-            bar.setRange(0, 0)  # busy, size unknown
-        else:
-            bar.setRange(0, 100)
-            bar.setValue(round((fraction or 0.0) * 100))
-        done = entry.counts.done
-        expected = f" of {entry.expected:,}" if entry.expected else ""
-        bar.setFormat(f"{PHASE_TEXT.get(entry.phase, entry.phase)} · {done:,}{expected}")
-        bar.setAccessibleDescription(bar.format())
-
     def _show_usage(self) -> None:
+        """Today's calls, live from the sync as the status bar has them (before the first
+        word from Xero, from the run log)."""
+        usage = self.controller.usage
+        if usage is not None and self.controller.connection is not None:
+            left = calls_left_today(usage.remaining_today, usage.daily_limit)
+            used = usage.used_today
+        elif self._plan_usage is not None:
+            day = self._plan_usage
+            left, used = calls_left_today(day.calls_left, day.daily_budget), day.used
+        else:
+            self.calls_line.setText("")
+            return
+        self.calls_line.setText(f"<b>Today's Xero calls:</b> {left} ({number(used)} used)")
         self.chart.show_usage(list(self.controller.usage_history))

@@ -155,3 +155,27 @@ def item_state(
     if resolved_at is None:
         return WAITING.get(resolution or "", "Open")
     return f"{decision_text(resolution, details)}, {stamp(resolved_at)}"
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    """``1 customer``, ``2 customers``, ``1,204 invoices``; ``many`` for irregular words."""
+    word = singular if count == 1 else (many or singular + "s")
+    return f"{count:,} {word}"
+
+
+def calls_left_today(left: int, limit: int) -> str:
+    """``4,512 of 5,000 left today``: the day's Xero calls, as the status bar and the
+    Sync status tab both say them."""
+    return f"{left:,} of {limit:,} left today"
+
+
+def about(seconds: float) -> str:
+    """A time left, as roughly as it is known: ``about 40 s``, ``about 4 min``,
+    ``about 2 h 10 min``."""
+    if seconds < 60:
+        return f"about {max(5, round(seconds / 5) * 5)} s"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"about {minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"about {hours} h {rest:02d} min"

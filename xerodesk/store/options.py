@@ -48,19 +48,20 @@ class OptionSpec:
         """The typed value of ``raw`` (the default when empty or missing)."""
         text = self.default if raw is None else raw.strip()
         if self.type is OptionType.BOOL:
-            return _parse_bool(self.name, text)
+            return _parse_bool(self.label, text)
         if self.type is OptionType.INT:
             return self._parse_int(text)
         if self.type is OptionType.CHOICE:
             return self._parse_choice(text)
         if self.type is OptionType.URL and text:
-            _check_url(self.name, text)
+            _check_url(self.label, text)
         if self.type is OptionType.URL_TEMPLATE and text:
-            _check_url(self.name, text.replace("{quote_id}", "1").replace("{quote_number}", "Q1"))
+            _check_url(self.label, text.replace("{quote_id}", "1").replace("{quote_number}", "Q1"))
         return text
 
     def validate(self, raw: str) -> str:
-        """``raw`` normalised for storage, or a ConfigurationError saying why not."""
+        """``raw`` normalised for storage, or a ConfigurationError saying why not
+        (naming the option by its label, as the options tab shows it)."""
         value = self.parse(raw)
         if isinstance(value, bool):
             return "true" if value else "false"
@@ -70,34 +71,36 @@ class OptionSpec:
         try:
             value = int(text)
         except ValueError:
-            raise ConfigurationError(f"{self.name} must be a whole number, not {text!r}") from None
+            raise ConfigurationError(f"{self.label} must be a whole number, not “{text}”") from None
         if self.minimum is not None and value < self.minimum:
-            raise ConfigurationError(f"{self.name} must be at least {self.minimum}")
+            raise ConfigurationError(f"{self.label} must be at least {self.minimum:,}")
         if self.maximum is not None and value > self.maximum:
-            raise ConfigurationError(f"{self.name} must be at most {self.maximum}")
+            raise ConfigurationError(f"{self.label} must be at most {self.maximum:,}")
         return value
 
     def _parse_choice(self, text: str) -> str:
         upper = text.upper()
         if upper not in self.choices:
             allowed = ", ".join(self.choices)
-            raise ConfigurationError(f"{self.name} must be one of {allowed}, not {text!r}")
+            raise ConfigurationError(f"{self.label} must be one of {allowed}, not “{text}”")
         return upper
 
 
-def _parse_bool(name: str, text: str) -> bool:
+def _parse_bool(label: str, text: str) -> bool:
     lowered = text.lower()
     if lowered in ("true", "1", "yes", "on"):
         return True
     if lowered in ("false", "0", "no", "off"):
         return False
-    raise ConfigurationError(f"{name} must be true or false, not {text!r}")
+    raise ConfigurationError(f"{label} must be on or off (true or false), not “{text}”")
 
 
-def _check_url(name: str, text: str) -> None:
+def _check_url(label: str, text: str) -> None:
     parsed = urlparse(text)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ConfigurationError(f"{name} must be an http(s) address, not {text!r}")
+        raise ConfigurationError(
+            f"{label} must be a web address starting with https:// (or http://), not “{text}”"
+        )
 
 
 OPTIONS: tuple[OptionSpec, ...] = (
