@@ -152,6 +152,10 @@ def test_the_whole_pass_shows_its_progress_elapsed_and_time_left(
     # today's calls: live, and the same figures as the status bar's
     usage = controller.usage
     assert calls and usage is not None and usage.used_today > 0
+    # both read the controller's figures when they redraw (the bar also every second,
+    # which may not have come yet): redrawn at one moment, they say the same
+    window.status.refresh()
+    tab._show_usage()
     now = f"{usage.remaining_today:,} of {usage.daily_limit:,} left today"
     assert now in tab.calls_line.text() and now in window.status.calls.text()
     for line, bar in calls:
