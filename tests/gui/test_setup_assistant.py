@@ -218,3 +218,37 @@ def test_without_a_keyring_the_local_file_is_offered_with_its_risk(
     settings.sync()
     ini = Path(settings.fileName()).read_text()
     assert "local_file=true" in ini and "refresh" not in ini
+
+
+def test_the_assistant_opens_on_the_first_start_only(
+    window: MainWindow, qloop: qasync.QEventLoop
+) -> None:
+    async def start() -> None:
+        window.start()
+        await window.ops.wait_idle()
+
+    run(qloop, start())
+    first = window.connection_tab.assistant
+    assert first is not None and first.isVisible()
+    first.close()
+    window.connection_tab.remember("demo")
+    window.connection_tab.assistant = None
+    run(qloop, window.connection_tab.resume())
+    assert window.connection_tab.assistant is None
+
+
+def test_the_local_file_chosen_once_is_used_at_the_next_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QSettings
+
+    from xerodesk.credentials_file import LocalFileKeyring
+
+    monkeypatch.setenv(ALLOW_INSECURE_ENV, "")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "")
+    settings = QSettings(str(tmp_path / "desktop.ini"), QSettings.Format.IniFormat)
+    steps.apply_keyring_choice(settings)
+    assert not isinstance(keyring.get_keyring(), LocalFileKeyring)
+    settings.setValue(steps.LOCAL_FILE_KEY, True)
+    steps.apply_keyring_choice(settings)
+    assert isinstance(keyring.get_keyring(), LocalFileKeyring)
