@@ -52,6 +52,7 @@ __all__ = [
     "ConnectionState",
     "ConnectionStatus",
     "CredentialStore",
+    "KeyringUnavailableError",
     "Secret",
     "StoredConnection",
     "keyring_problem",
@@ -218,6 +219,8 @@ def keyring_problem(backend: KeyringBackend) -> str | None:
         return "no system keyring is available"
     if module.startswith("keyrings.alt"):
         return f"the keyring backend {kind.__name__} keeps secrets in a file without protection"
+    if module == "xerodesk.credentials_file":
+        return "the sign-in is kept in a file on this computer without protection"
     if isinstance(backend, ChainerBackend):
         subs = list(getattr(backend, "backends", []))
         problems = [keyring_problem(sub) for sub in subs]
@@ -237,11 +240,36 @@ def check_keyring(backend: KeyringBackend, allow_insecure: bool | None = None) -
         allow_insecure = os.environ.get(ALLOW_INSECURE_ENV, "") in ("1", "true", "yes")
     if allow_insecure and not problem.startswith("no system keyring"):
         return
-    raise ConfigurationError(
-        f"Cannot keep the Xero sign-in safely: {problem}. Install or unlock the system "
-        f"keyring, use a custom connection (XERODESK_CLIENT_ID and XERODESK_CLIENT_SECRET), "
-        f"or set {ALLOW_INSECURE_ENV}=1 to accept an unprotected keyring file."
-    )
+    raise KeyringUnavailableError(problem)
+
+
+class KeyringUnavailableError(ConfigurationError):
+    """No keyring fit for Xero's tokens; ``problem`` says why.
+
+    Its text is for the command line; the desktop app says what to do in the
+    app instead (``desktop_text``).
+    """
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(
+            f"Cannot keep the Xero sign-in safely: {problem}. Install or unlock the system "
+            f"keyring, use a custom connection (XERODESK_CLIENT_ID and XERODESK_CLIENT_SECRET), "
+            f"or set {ALLOW_INSECURE_ENV}=1 to accept an unprotected keyring file."
+        )
+        self.problem = problem
+
+    @property
+    def no_keyring(self) -> bool:
+        return self.problem.startswith("no system keyring")
+
+    def desktop_text(self) -> str:
+        """What a desktop user can do about it, in the app."""
+        return (
+            "This computer has no safe place to keep the Xero sign-in "
+            f"({self.problem}). Unlock or install the system keyring (on Linux, GNOME "
+            "Keyring or KWallet) and try again, or open “Set up Xero…” on the Connection "
+            "tab and choose to keep the sign-in in a file on this computer."
+        )
 
 
 class CredentialStore:

@@ -22,27 +22,27 @@ import webbrowser
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
-from xerodesk.credentials import CredentialStore
+import httpx
+import keyring
+
+from xerodesk.credentials import CredentialStore, KeyringUnavailableError, check_keyring
 from xerodesk.engine.controller import Message, SyncController, XeroTarget
 from xerodesk.errors import AuthenticationError, ConfigurationError, UnreachableError, XerodeskError
 from xerodesk.xero.endpoints import XeroEndpoints
 from xerodesk.xero.identity import Connection as XeroConnection
-from xerodesk.xero.signin import DEFAULT_REDIRECT_PORT
+from xerodesk.xero.signin import DEFAULT_REDIRECT_PORT, client_id_problem
 from xerodesk.xero.signin import sign_in as xero_sign_in
 from xerodesk.xero.signin import sign_out as xero_sign_out
-
-if TYPE_CHECKING:
-    pass
+from xerodesk.xero.tokens import custom_connection_from_env
 
 log = logging.getLogger(__name__)
 
-#: The client id of xerodesk's Xero app (public under PKCE); the Connection tab can name another.
-XERO_APP_CLIENT_ID = "xerodesk-desktop"
 #: the loopback port Xero sends the browser back to (registered with the app)
 REDIRECT_PORT = DEFAULT_REDIRECT_PORT
 DEMO_CLIENT_ID = "xerodesk-demo"
+#: what the app calls the connection XERODESK_CLIENT_ID and XERODESK_CLIENT_SECRET name
+CUSTOM_LABEL = "Custom connection"
 
 RUNNER_COMMAND = (
     sys.executable,
@@ -180,12 +180,47 @@ Chooser = Callable[[list[tuple[str, str]]], Awaitable[str]]
 
 
 def credential_store(xero_url: str | None) -> CredentialStore:
-    return CredentialStore(XeroEndpoints.for_base(xero_url).namespace)
+    """The keyring's sign-ins for ``xero_url``; a missing keyring is told in the app's words."""
+    try:
+        return CredentialStore(XeroEndpoints.for_base(xero_url).namespace)
+    except KeyringUnavailableError as error:
+        raise ConfigurationError(error.desktop_text()) from None
+
+
+def keyring_trouble() -> KeyringUnavailableError | None:
+    """Why no sign-in can be kept on this computer now (``None``: one can)."""
+    try:
+        check_keyring(keyring.get_keyring())
+    except KeyringUnavailableError as error:
+        return error
+    return None
+
+
+def custom_target(xero_url: str | None) -> XeroTarget | None:
+    """The custom connection XERODESK_CLIENT_ID and XERODESK_CLIENT_SECRET name, if set."""
+    custom = custom_connection_from_env()
+    if custom is None:
+        return None
+    client_id, secret = custom
+    return XeroTarget(CUSTOM_LABEL, xero_url, client_id=client_id, client_secret=secret.reveal())
+
+
+async def check_reachable(xero_url: str | None, timeout: float = 15.0) -> None:
+    """Raise ``UnreachableError`` unless Xero's sign-in server answers (any answer will do)."""
+    endpoints = XeroEndpoints.for_base(xero_url)
+    host = httpx.URL(endpoints.token).host
+    try:
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            await client.get(endpoints.token)
+    except httpx.TransportError:
+        raise UnreachableError(
+            f"Cannot reach Xero ({host}). Check this computer's internet connection and try again."
+        ) from None
 
 
 async def sign_in(
     xero_url: str | None,
-    client_id: str = XERO_APP_CLIENT_ID,
+    client_id: str,
     *,
     open_browser: Callable[[str], object] = webbrowser.open,
     choose: Chooser | None = None,
@@ -197,7 +232,11 @@ async def sign_in(
     ``choose`` gets ``(tenant id, name)`` pairs when several organisations
     were connected, and returns the tenant id to keep.
     """
+    problem = client_id_problem(client_id)
+    if problem is not None:
+        raise ConfigurationError(problem)
     store = await asyncio.to_thread(credential_store, xero_url)
+    await check_reachable(xero_url)
 
     async def pick(found: Sequence[XeroConnection]) -> XeroConnection:
         assert choose is not None
@@ -205,7 +244,7 @@ async def sign_in(
         return next((c for c in found if c.tenant_id == wanted), found[0])
 
     saved = await xero_sign_in(
-        client_id or XERO_APP_CLIENT_ID,
+        client_id.strip().upper(),
         store,
         endpoints=XeroEndpoints.for_base(xero_url),
         open_browser=open_browser,

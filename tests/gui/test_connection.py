@@ -5,37 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
 import keyring
 import pytest
 import qasync
-from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
 from tests.gui.conftest import run, wait_until
+from tests.gui.signin_support import CLIENT_ID, Browser, answer, click
 from tests.support.databases import DatabaseFactory
 from tests.support.sandbox import RunningSandbox
 from xerodesk.engine.controller import XeroTarget
 from xerodesk.gui.databases import SERVICE, ServerDatabase
 from xerodesk.gui.main_window import MainWindow
-
-
-class Browser:
-    """Plays the system browser: follows the consent page's redirect to the loopback listener."""
-
-    def __init__(self) -> None:
-        self.opened: list[str] = []
-        self.status: int | None = None
-
-    def __call__(self, url: str) -> bool:
-        self.opened.append(url)
-        response = httpx.get(url, follow_redirects=True, timeout=20)
-        self.status = response.status_code
-        return True
-
-
-def click(qtbot: Any, button: Any) -> None:
-    assert button.isEnabled(), button.text()
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 def test_sign_in_connect_and_sign_out_through_the_sandbox(
@@ -55,9 +36,11 @@ def test_sign_in_connect_and_sign_out_through_the_sandbox(
     async def body() -> None:
         box.path.setText(str(database))
         click(qtbot, box.test_button)
-        await wait_until(lambda: "empty" in box.status.text(), 20, "the test result")
+        await wait_until(lambda: "no CRM database" in box.status.text(), 20, "the test result")
         click(qtbot, box.open_button)
+        await answer(qtbot, "create_database_question", QMessageBox.StandardButton.Yes)
         await wait_until(lambda: window.controller.database is not None, 20, "the database")
+        xero.client_id.setText(CLIENT_ID)
         xero.address.setText(gui_sandbox.base_url)
         xero.address.editingFinished.emit()
         await window.ops.wait_idle()

@@ -58,7 +58,7 @@ async def test_a_refused_consent_is_an_authentication_error() -> None:
         local = redirect.redirect_uri.replace("localhost", "127.0.0.1")
         waiting = asyncio.ensure_future(redirect.wait(timeout=10))
         await _get(local + "?error=access_denied&state=s")
-        with pytest.raises(AuthenticationError, match="access_denied"):
+        with pytest.raises(AuthenticationError, match="cancelled in Xero"):
             await waiting
 
 

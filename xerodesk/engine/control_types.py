@@ -19,6 +19,7 @@ from xerodesk.domain.sync import Counts, Phase
 from xerodesk.store import migrate
 from xerodesk.store.database import display_url, open_engine
 from xerodesk.store.options import seed_defaults
+from xerodesk.store.organisation import OwnOrganisation, read_owner
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,14 @@ class DatabaseInfo:
     url: str
     shown: str
     dialect: str
+    #: the Xero organisation it is synced with (``None``: not connected yet)
+    owner: OwnOrganisation | None = None
+
+
+def owner_of(ready: Message, target: XeroTarget) -> tuple[str, str, str]:
+    """Tenant id, name and where that Xero lives, of a runner's ``ready`` message."""
+    xero = "demo" if target.demo else (target.xero_url or "xero")
+    return str(ready.get("tenant_id") or ""), str(ready.get("organisation") or ""), xero
 
 
 @dataclass(frozen=True)
@@ -212,6 +221,15 @@ def open_migrated(url: str) -> Engine:
         engine.dispose()
         raise
     return engine
+
+
+def database_owner(url: str) -> OwnOrganisation | None:
+    """The Xero organisation the database at ``url`` is synced with (nothing is changed)."""
+    engine = open_engine(url)
+    try:
+        return read_owner(engine)
+    finally:
+        engine.dispose()
 
 
 def check_database(url: str) -> str:

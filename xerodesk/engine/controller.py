@@ -19,6 +19,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -38,7 +39,9 @@ from xerodesk.engine.control_types import (
     XeroTarget,
     _counts,
     check_database,
+    database_owner,
     open_migrated,
+    owner_of,
 )
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.eta import Overall, overall, pass_sizes
@@ -47,6 +50,7 @@ from xerodesk.engine.schedule import next_pass
 from xerodesk.errors import AuthenticationError, ConfigurationError
 from xerodesk.store.database import display_url
 from xerodesk.store.options import OPTIONS, Options, OptionSpec, set_option
+from xerodesk.store.organisation import claim_organisation, read_owner
 from xerodesk.store.types import utcnow
 from xerodesk.store.views import review_item
 
@@ -63,6 +67,7 @@ __all__ = [
     "SyncController",
     "XeroTarget",
     "check_database",
+    "database_owner",
     "open_migrated",
 ]
 
@@ -123,10 +128,11 @@ class SyncController:
     async def open_database(self, url: str) -> DatabaseInfo:
         """Open (creating or upgrading) the CRM database at ``url``; closes the one before."""
         engine = await asyncio.to_thread(open_migrated, url)
+        owner = await asyncio.to_thread(read_owner, engine)
         await self.disconnect()
         await self._close_database()
         self._engine, self._db = engine, DbWorker(engine)
-        self.database = DatabaseInfo(url, display_url(url), engine.dialect.name)
+        self.database = DatabaseInfo(url, display_url(url), engine.dialect.name, owner)
         self._tell(Change.DATABASE, self.database)
         return self.database
 
@@ -212,6 +218,12 @@ class SyncController:
         except AuthenticationError as error:
             self._tell(Change.SIGN_IN_NEEDED, str(error))
             raise
+        try:  # a database keeps one organisation's books: refuse any other
+            owner = await self._worker().write(claim_organisation, *owner_of(ready, target))
+        except BaseException:
+            await runner.close()
+            raise
+        self.database = replace(self.database, owner=owner)
         self._runner, self._target = runner, target
         self.connection = ConnectionInfo(
             target.label,

@@ -16,7 +16,8 @@ from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 from sqlalchemy.engine import URL
 
-from xerodesk.credentials import check_keyring
+from xerodesk.credentials import KeyringUnavailableError, check_keyring
+from xerodesk.errors import ConfigurationError
 from xerodesk.logsetup import register_secret
 from xerodesk.paths import app_paths
 
@@ -69,7 +70,10 @@ def default_sqlite_path() -> Path:
 
 def _keyring() -> KeyringBackend:
     backend = keyring.get_keyring()
-    check_keyring(backend)
+    try:
+        check_keyring(backend)
+    except KeyringUnavailableError as error:
+        raise ConfigurationError(error.desktop_text()) from None
     return backend
 
 

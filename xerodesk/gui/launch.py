@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from xerodesk.gui.icons import app_icon
 from xerodesk.gui.main_window import MainWindow
+from xerodesk.gui.setup_assistant import apply_keyring_choice
 from xerodesk.paths import AppPaths
 from xerodesk.session import make_controller
 
@@ -40,7 +41,9 @@ def run_app(paths: AppPaths, *, db_url: str | None = None, demo: bool = False) -
     app = application()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    window = MainWindow(make_controller(), ui_settings(paths))
+    settings = ui_settings(paths)
+    apply_keyring_choice(settings)
+    window = MainWindow(make_controller(), settings)
     window.show()
     wakeup = close_on_signals(window)
 

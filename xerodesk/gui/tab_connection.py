@@ -1,15 +1,20 @@
-"""Connection: which CRM database, which Xero organisation, or the demo company."""
+"""Connection: which CRM database, which Xero organisation, or the demo company.
+
+What the tab says about the connection comes from one place, ``_show``: the
+controller's connection (or the one being made), so the organisation box, the
+sign-in line and the connection line never disagree.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import webbrowser
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -17,32 +22,22 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from xerodesk import session
-from xerodesk.engine.controller import SyncController, XeroTarget, check_database
+from xerodesk.engine.controller import ConnectionInfo, SyncController, XeroTarget
 from xerodesk.errors import AuthenticationError, XerodeskError
 from xerodesk.gui.bridge import Bridge
-from xerodesk.gui.databases import (
-    DEFAULT_PORTS,
-    KINDS,
-    ServerDatabase,
-    default_sqlite_path,
-    load_password,
-    save_password,
-    sqlite_url,
-)
+from xerodesk.gui.database_box import DatabaseBox, open_text
+from xerodesk.gui.databases import default_sqlite_path
 from xerodesk.gui.ops import Ops
-from xerodesk.gui.text import home_relative, stamp
+from xerodesk.gui.text import stamp
 
-STATE_TEXT = {
-    "connected": "Signed in",
-    "expiring": "Signed in, expiring soon",
-    "sign_in_required": "Sign in again",
-}
+NOT_SIGNED_IN = (
+    "Not signed in to Xero on this computer. Choose “Set up Xero…” to connect your organisation."
+)
 
 
 def _settle(future: asyncio.Future[int], result: int) -> None:
@@ -50,132 +45,14 @@ def _settle(future: asyncio.Future[int], result: int) -> None:
         future.set_result(result)
 
 
-class DatabaseBox(QGroupBox):
-    """The database chooser: a SQLite file, or a server with its password in the keyring."""
+@dataclass(frozen=True)
+class Choice:
+    """One entry of the organisation box: a sign-in, the custom connection, or the demo."""
 
-    def __init__(self, tab: ConnectionTab) -> None:
-        super().__init__("CRM database")
-        self.tab = tab
-        self.kind = QComboBox()
-        self.kind.setObjectName("db_kind")
-        for key, label in KINDS.items():
-            self.kind.addItem(label, key)
-        self.file_page, self.server_page = self._file_page(), self._server_page()
-        self.kind.currentIndexChanged.connect(self._kind_changed)
-        self.test_button = QPushButton("&Test connection")
-        self.test_button.setObjectName("db_test")
-        self.open_button = QPushButton("&Open database")
-        self.open_button.setObjectName("db_open")
-        self.status = QLabel("No database open.")
-        self.test_button.clicked.connect(lambda: tab.ops.run(self.test(), self.status.setText))
-        self.open_button.clicked.connect(lambda: tab.ops.run(self.open()))
-        self.status.setObjectName("db_status")
-        self.status.setWordWrap(True)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.status, 1)
-        buttons.addWidget(self.test_button)
-        buttons.addWidget(self.open_button)
-        layout = QFormLayout(self)
-        layout.addRow("&Kind:", self.kind)
-        layout.addRow(self.file_page)
-        layout.addRow(self.server_page)
-        layout.addRow(buttons)
-
-    def _file_page(self) -> QWidget:
-        self.path = QLineEdit()
-        self.path.setObjectName("db_path")
-        self.path.setPlaceholderText(str(default_sqlite_path()))
-        browse = QPushButton("&Browse…")
-        browse.clicked.connect(self._browse)
-        page = QWidget()
-        row = QHBoxLayout(page)
-        row.addWidget(self.path, 1)
-        row.addWidget(browse)
-        return page
-
-    def _server_page(self) -> QWidget:
-        self.host, self.database, self.user = QLineEdit("127.0.0.1"), QLineEdit("crm"), QLineEdit()
-        self.port = QSpinBox()
-        self.port.setRange(1, 65535)
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setObjectName("db_password")
-        self.password.setPlaceholderText("kept in the system keyring")
-        page = QWidget()
-        form = QFormLayout(page)
-        for label, field in (
-            ("Host", self.host), ("Port", self.port), ("Database", self.database),
-            ("User", self.user), ("Password", self.password),
-        ):  # fmt: skip
-            form.addRow(label + ":", field)
-        return page
-
-    def _kind_changed(self) -> None:
-        kind = str(self.kind.currentData())
-        self.file_page.setVisible(kind == "sqlite")
-        self.server_page.setVisible(kind != "sqlite")
-        if kind in DEFAULT_PORTS and self.port.value() in (0, *DEFAULT_PORTS.values()):
-            self.port.setValue(DEFAULT_PORTS[kind])
-
-    def _browse(self) -> None:
-        chosen, _filter = QFileDialog.getSaveFileName(
-            self, "CRM database file", self.path.text() or str(default_sqlite_path()),
-            "SQLite databases (*.db *.sqlite);;All files (*)",
-            options=QFileDialog.Option.DontConfirmOverwrite,
-        )  # fmt: skip
-        if chosen:
-            self.path.setText(chosen)
-
-    def server(self) -> ServerDatabase:
-        return ServerDatabase(
-            str(self.kind.currentData()), self.host.text().strip(), self.port.value(),
-            self.database.text().strip(), self.user.text().strip(),
-        )  # fmt: skip
-
-    async def url(self) -> str:
-        if self.kind.currentData() == "sqlite":
-            return sqlite_url(self.path.text().strip() or default_sqlite_path())
-        server = self.server()
-        password = self.password.text() or await load_password(server)
-        return server.url(password)
-
-    async def test(self) -> str:
-        self.status.setText("Testing…")
-        return await asyncio.to_thread(check_database, await self.url())
-
-    async def open(self) -> None:
-        url = await self.url()
-        self.status.setText("Opening…")
-        info = await self.tab.controller.open_database(url)
-        if self.kind.currentData() != "sqlite" and self.password.text():
-            await save_password(self.server(), self.password.text())
-            self.password.clear()
-        self.save_choice()
-        self.status.setText(f"Open: {home_relative(info.shown)}")
-
-    def save_choice(self) -> None:
-        settings = self.tab.settings
-        settings.beginGroup("database")
-        for key, value in (
-            ("kind", self.kind.currentData()), ("path", self.path.text()),
-            ("host", self.host.text()), ("port", self.port.value()),
-            ("database", self.database.text()), ("user", self.user.text()),
-            ("open_at_start", True),
-        ):  # fmt: skip
-            settings.setValue(key, value)
-        settings.endGroup()
-
-    def restore_choice(self) -> None:
-        settings = self.tab.settings
-        settings.beginGroup("database")
-        self.kind.setCurrentIndex(max(0, self.kind.findData(settings.value("kind", "sqlite"))))
-        self.path.setText(str(settings.value("path", "")))
-        self.host.setText(str(settings.value("host", "127.0.0.1")))
-        self.port.setValue(int(str(settings.value("port", 5432))))
-        self.database.setText(str(settings.value("database", "crm")))
-        self.user.setText(str(settings.value("user", "")))
-        settings.endGroup()
-        self._kind_changed()
+    kind: str  # "signed_in", "custom" or "current"
+    tenant_id: str
+    name: str
+    org: session.Organisation | None = None
 
 
 class XeroBox(QGroupBox):
@@ -187,28 +64,36 @@ class XeroBox(QGroupBox):
         self.organisation = QComboBox()
         self.organisation.setObjectName("xero_organisation")
         self.organisation.setAccessibleName("Organisation")
-        self.token_state = QLabel("Not signed in.")
+        self.token_state = QLabel(NOT_SIGNED_IN)
         self.token_state.setObjectName("xero_token_state")
         self.token_state.setWordWrap(True)
         self.address = QLineEdit()
         self.address.setObjectName("xero_address")
         self.address.setPlaceholderText("Xero itself (leave empty)")
-        self.client_id = QLineEdit(session.XERO_APP_CLIENT_ID)
+        self.client_id = QLineEdit()
         self.client_id.setObjectName("xero_client_id")
+        self.client_id.setPlaceholderText("32 characters, from your app in Xero's developer portal")
+        self.setup_button = QPushButton("Set up &Xero…")
+        self.setup_button.setObjectName("xero_setup")
         self.sign_in_button = QPushButton("Sign &in to Xero…")
         self.sign_in_button.setObjectName("xero_sign_in")
         self.sign_out_button = QPushButton("Sign o&ut")
         self.sign_out_button.setObjectName("xero_sign_out")
         self.connect_button = QPushButton("&Connect")
         self.connect_button.setObjectName("xero_connect")
+        self.setup_button.clicked.connect(tab.open_assistant)
         self.sign_in_button.clicked.connect(lambda: tab.ops.run(self.sign_in()))
         self.sign_out_button.clicked.connect(lambda: tab.ops.run(self.sign_out()))
         self.connect_button.clicked.connect(lambda: tab.ops.run(self.connect_organisation()))
-        self.organisation.currentIndexChanged.connect(self._show_state)
+        self.organisation.currentIndexChanged.connect(lambda _i: self.show_state())
         self.address.editingFinished.connect(lambda: tab.ops.run(self.refresh()))
         self.orgs: list[session.Organisation] = []
+        self.choices: list[Choice] = []
+        self.keyring_text = ""
         buttons = QHBoxLayout()
-        for button in (self.sign_in_button, self.sign_out_button, self.connect_button):
+        for button in (
+            self.setup_button, self.sign_in_button, self.sign_out_button, self.connect_button
+        ):  # fmt: skip
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QFormLayout(self)
@@ -225,43 +110,101 @@ class XeroBox(QGroupBox):
         """List the organisations signed in; a keyring problem is shown here, not raised."""
         try:
             self.orgs = await session.organisations(self.xero_url())
+            self.keyring_text = ""
         except XerodeskError as error:
             self.orgs = []
-            self.organisation.clear()
-            self._show_state()
-            self.token_state.setText(str(error))
-            return
+            self.keyring_text = str(error)
+        self.fill()
+
+    def fill(self) -> None:
+        """The organisation box: the sign-ins, the custom connection, what is connected."""
+        choices = [Choice("signed_in", o.tenant_id, o.name, o) for o in self.orgs]
+        custom = session.custom_target(self.xero_url())
+        if custom is not None:
+            choices.append(Choice("custom", "", "Custom connection (XERODESK_CLIENT_ID)"))
+        connection = self.tab.shown_connection()
+        if connection is not None:
+            current = self._current_index(choices, connection)
+            if current is None:
+                choices.append(Choice("current", connection.tenant_id, _connected_name(connection)))
+        wanted = self._wanted(choices, connection)
+        self.choices = choices
         self.organisation.blockSignals(True)
         self.organisation.clear()
-        for org in self.orgs:
-            self.organisation.addItem(org.name, org.tenant_id)
-        default = next((i for i, o in enumerate(self.orgs) if o.default), 0)
-        self.organisation.setCurrentIndex(default if self.orgs else -1)
+        for choice in choices:
+            self.organisation.addItem(choice.name, choice.tenant_id)
+        self.organisation.setCurrentIndex(wanted)
         self.organisation.blockSignals(False)
-        self._show_state()
+        self.show_state()
 
-    def _show_state(self) -> None:
+    @staticmethod
+    def _current_index(choices: list[Choice], connection: ConnectionInfo) -> int | None:
+        for index, choice in enumerate(choices):
+            if choice.kind == "signed_in" and choice.tenant_id == connection.tenant_id:
+                return index
+            if choice.kind == "custom" and connection.label == session.CUSTOM_LABEL:
+                return index
+        return None
+
+    def _wanted(self, choices: list[Choice], connection: ConnectionInfo | None) -> int:
+        if not choices:
+            return -1
+        if connection is not None:
+            current = self._current_index(choices, connection)
+            return len(choices) - 1 if current is None else current
+        previous = self.selected()
+        for index, choice in enumerate(choices):
+            if previous is not None and (choice.kind, choice.tenant_id) == (
+                previous.kind, previous.tenant_id
+            ):  # fmt: skip
+                return index
+        return next((i for i, c in enumerate(choices) if c.org and c.org.default), 0)
+
+    def selected(self) -> Choice | None:
         index = self.organisation.currentIndex()
-        org = self.orgs[index] if 0 <= index < len(self.orgs) else None
-        self.sign_out_button.setEnabled(org is not None)
-        self.connect_button.setEnabled(org is not None)
-        if org is None:
-            self.token_state.setText("Not signed in to Xero on this computer.")
+        return self.choices[index] if 0 <= index < len(self.choices) else None
+
+    def show_state(self) -> None:
+        choice = self.selected()
+        self.sign_out_button.setEnabled(choice is not None and choice.kind == "signed_in")
+        self.connect_button.setEnabled(choice is not None and choice.kind != "current")
+        if choice is None:
+            self.token_state.setText(self.keyring_text or NOT_SIGNED_IN)
             return
+        self.token_state.setText(self._state_text(choice))
+
+    def _state_text(self, choice: Choice) -> str:
+        connection = self.tab.shown_connection()
+        in_use = connection is not None and (
+            choice.kind == "current"
+            or (choice.kind == "custom" and connection.label == session.CUSTOM_LABEL)
+            or (choice.kind == "signed_in" and connection.tenant_id == choice.tenant_id)
+        )
+        tail = " Syncing with it now." if in_use else " Choose Connect to sync with it."
+        if choice.kind == "current":
+            return "The demo company is built in: it needs no sign-in." + tail
+        if choice.kind == "custom":
+            return "A custom connection (its client id and secret are set): no sign-in." + tail
+        org = choice.org
+        assert org is not None
+        if org.state != "connected":
+            return org.message
         expires = (
             f" The sign-in lasts until {stamp(org.expires_at)} unless used."
             if org.expires_at
             else ""
         )
-        self.token_state.setText(f"{STATE_TEXT.get(org.state, org.state)}. {org.message}{expires}")
+        return "Signed in on this computer." + expires + tail
 
     async def sign_in(self) -> None:
         self.token_state.setText("Finish signing in in your browser…")
-        org = await session.sign_in(
-            self.xero_url(), self.client_id.text().strip(), open_browser=self.tab.open_browser,
-            choose=self._choose, port=self.tab.redirect_port,
-        )  # fmt: skip
-        await self.refresh()
+        try:
+            org = await session.sign_in(
+                self.xero_url(), self.client_id.text(), open_browser=self.tab.open_browser,
+                choose=self._choose, port=self.tab.redirect_port,
+            )  # fmt: skip
+        finally:
+            await self.refresh()
         self.organisation.setCurrentIndex(max(0, self.organisation.findData(org.tenant_id)))
 
     async def _choose(self, found: list[tuple[str, str]]) -> str:
@@ -277,22 +220,35 @@ class XeroBox(QGroupBox):
         names = [name for _tenant, name in found]
         return found[names.index(dialog.textValue())][0]
 
-    def _tenant(self) -> str:
-        return str(self.organisation.currentData())
-
     async def sign_out(self) -> None:
-        tenant = self._tenant()
-        if self.tab.controller.connection and self.tab.controller.connection.tenant_id == tenant:
+        choice = self.selected()
+        if choice is None or choice.kind != "signed_in":
+            return
+        connection = self.tab.controller.connection
+        if connection is not None and connection.tenant_id == choice.tenant_id:
             await self.tab.controller.disconnect()
-        await session.sign_out(self.xero_url(), tenant)
+        await session.sign_out(self.xero_url(), choice.tenant_id)
         await self.refresh()
 
     async def connect_organisation(self) -> None:
-        tenant = self._tenant()
-        await session.choose_organisation(self.xero_url(), tenant)
-        label = self.organisation.currentText()
-        await self.tab.controller.connect(XeroTarget(label, self.xero_url(), tenant))
-        self.tab.remember("organisation", tenant, self.xero_url() or "", label)
+        choice = self.selected()
+        if choice is None or choice.kind == "current":
+            return
+        if choice.kind == "custom":
+            target = session.custom_target(self.xero_url())
+            if target is not None:
+                await self.tab.connect_to(target, "Connecting through the custom connection…")
+                self.tab.remember("custom", "", self.xero_url() or "", target.label)
+            return
+        await session.choose_organisation(self.xero_url(), choice.tenant_id)
+        target = XeroTarget(choice.name, self.xero_url(), choice.tenant_id)
+        await self.tab.connect_to(target, f"Connecting to {choice.name}…")
+        self.tab.remember("organisation", choice.tenant_id, self.xero_url() or "", choice.name)
+
+
+def _connected_name(connection: ConnectionInfo) -> str:
+    name = connection.organisation or connection.label
+    return f"Demo company: {name}" if connection.demo else name
 
 
 class ConnectionTab(QWidget):
@@ -306,6 +262,9 @@ class ConnectionTab(QWidget):
         #: how the sign-in opens the consent page (tests play the browser)
         self.open_browser: Callable[[str], object] = webbrowser.open
         self.redirect_port = session.REDIRECT_PORT
+        #: what is being connected to, while it is (``None``: nothing)
+        self.pending: str | None = None
+        self.assistant: QWidget | None = None
         self.database_box = DatabaseBox(self)
         self.xero_box = XeroBox(self)
         demo = QGroupBox("Demo company")
@@ -334,30 +293,55 @@ class ConnectionTab(QWidget):
         state_row.addWidget(self.disconnect_button)
         layout.addLayout(state_row)
         layout.addStretch(1)
-        bridge.connection_changed.connect(self._show_connection)
-        bridge.database_changed.connect(self._show_connection)
+        bridge.connection_changed.connect(self._show)
+        bridge.database_changed.connect(self._show_database)
         self.database_box.restore_choice()
-        self._show_connection()
+        self._show()
 
-    def _show_connection(self) -> None:
-        connection = self.controller.connection
+    def shown_connection(self) -> ConnectionInfo | None:
+        """The connection the tab speaks of: none while another is being made."""
+        return None if self.pending else self.controller.connection
+
+    def _show_database(self) -> None:
         database = self.controller.database
-        self.disconnect_button.setEnabled(connection is not None)
         if database is not None:
-            self.database_box.status.setText(f"Open: {home_relative(database.shown)}")
-        if connection is None:
+            owner = database.owner.shown if database.owner else None
+            self.database_box.status.setText(open_text(database.shown, owner))
+        self._show()
+
+    def _show(self) -> None:
+        connection = self.shown_connection()
+        self.disconnect_button.setEnabled(connection is not None)
+        if self.pending:
+            self.connection.setText(self.pending)
+        elif connection is None:
             self.connection.setText("Not connected to Xero.")
         else:
-            self.connection.setText(f"Connected to {connection.organisation} ({connection.label}).")
+            self.connection.setText(f"Connected to {_connected_name(connection)}.")
+            if self.controller.database is not None:
+                self._show_owner()
+        self.xero_box.fill()
+
+    def _show_owner(self) -> None:
+        database = self.controller.database
+        if database is not None and database.owner is not None:
+            self.database_box.status.setText(open_text(database.shown, database.owner.shown))
+
+    async def connect_to(self, target: XeroTarget, pending: str) -> None:
+        """Connect, saying so meanwhile; the tab shows the outcome either way."""
+        self.pending = pending
+        self._show()
+        try:
+            await self.controller.connect(target)
+        finally:
+            self.pending = None
+            self._show()
 
     async def use_demo(self) -> None:
         if self.controller.database is None:
-            box = self.database_box
-            box.kind.setCurrentIndex(box.kind.findData("sqlite"))
-            box.path.setText(str(default_sqlite_path()))
-            await box.open()
-        self.connection.setText("Starting the demo company…")
-        await self.controller.connect(session.demo_target())
+            self.database_box.use_file(default_sqlite_path())
+            await self.database_box.open(create=True)
+        await self.connect_to(session.demo_target(), "Starting the demo company…")
         self.remember("demo")
 
     async def disconnect_xero(self) -> None:
@@ -375,19 +359,35 @@ class ConnectionTab(QWidget):
             self.settings.setValue(f"xero/{key}", value)
         self.settings.sync()
 
+    def open_assistant(self) -> None:
+        from xerodesk.gui.setup_assistant import SetupAssistant
+
+        if self.assistant is None:
+            self.assistant = SetupAssistant(self)
+        self.assistant.show()
+        self.assistant.raise_()
+
     def start(self) -> None:
         self.ops.run(self.xero_box.refresh())
 
     async def resume(self) -> None:
-        """Reopen the database used last time and reconnect to the same Xero."""
+        """Reopen the database used last time and reconnect to the same Xero;
+        the first time, open the setup assistant."""
         if str(self.settings.value("database/open_at_start", "false")).lower() != "true":
+            if not str(self.settings.value("xero/last", "")):
+                self.open_assistant()
             return
-        await self.database_box.open()
+        if not await self.database_box.open():
+            return
         last = str(self.settings.value("xero/last", ""))
+        address = str(self.settings.value("xero/address", "")) or None
+        label = str(self.settings.value("xero/label", "Xero"))
         if last == "demo":
             await self.use_demo()
+        elif last == "custom":
+            target = session.custom_target(address)
+            if target is not None:
+                await self.connect_to(target, "Connecting through the custom connection…")
         elif last == "organisation":
             tenant = str(self.settings.value("xero/tenant", ""))
-            address = str(self.settings.value("xero/address", "")) or None
-            label = str(self.settings.value("xero/label", "Xero"))
-            await self.controller.connect(XeroTarget(label, address, tenant))
+            await self.connect_to(XeroTarget(label, address, tenant), f"Connecting to {label}…")

@@ -26,7 +26,10 @@ bumping it, as Xero's do. Unknown records answer 404, bad bodies 400.
 ``GET /_sandbox/counters``, ``POST ./reset``    call counters
 ``GET|POST /_sandbox/limits``, ``POST ./reset``  limit state; change mode or limits
 ``GET|POST /_sandbox/faults``                ``{"spec", "seed", "queue": [...], "clear"}``
-``GET|POST /_sandbox/identity``              token counts; ``{"refresh_grace_seconds": s}``
+``GET|POST /_sandbox/identity``              token counts; ``{"refresh_grace_seconds": s}``,
+                                             ``{"other_organisations": [names]}`` (more
+                                             organisations a consent authorises, without
+                                             books), ``{"authorise_none": true}``
 ``POST /_sandbox/webhooks``                  register the webhook: ``{"url", "key",
                                              "categories", "intent", "delay_seconds",
                                              "batch_seconds", "faults": {...}}``
@@ -205,6 +208,13 @@ async def identity(request: Request) -> Any:
         body = await body_of(request)
         if "refresh_grace_seconds" in body:
             state.identity.grace_seconds = float(body["refresh_grace_seconds"])
+        if "other_organisations" in body:
+            names = body["other_organisations"]
+            if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+                raise ControlError(400, "other_organisations must be a list of names")
+            state.identity.set_others(names)
+        if "authorise_none" in body:
+            state.identity.authorise_none = bool(body["authorise_none"])
     return state.identity.snapshot()
 
 

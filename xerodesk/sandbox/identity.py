@@ -127,6 +127,22 @@ class Connection:
     active: bool = True
 
 
+def _connection_entry(c: Connection, tenant: tuple[str, str], own: bool) -> dict[str, Any]:
+    """One tenant of a connection as ``GET /connections`` lists it."""
+    tenant_id, tenant_name = tenant
+    return {
+        "id": c.connection_id
+        if own
+        else str(uuid.uuid5(uuid.NAMESPACE_URL, c.connection_id + tenant_id)),
+        "authEventId": c.auth_event_id,
+        "tenantId": tenant_id,
+        "tenantType": "ORGANISATION",
+        "tenantName": tenant_name,
+        "createdDateUtc": identity_datetime(c.created),
+        "updatedDateUtc": identity_datetime(c.updated),
+    }
+
+
 @dataclass(frozen=True)
 class ApiRefusal:
     """Why an Accounting API call is refused: status and Xero's ``Detail``."""
@@ -137,12 +153,23 @@ class ApiRefusal:
 
 @dataclass
 class IdentityService:
-    """Codes, grants, tokens and connections of the sandbox's one organisation."""
+    """Codes, grants, tokens and connections of the sandbox's one organisation.
+
+    Xero's ``GET /connections`` lists every tenant the user authorised for the
+    app, one entry each, and a user can authorise several organisations in
+    one consent (https://developer.xero.com/documentation/guides/oauth2/tenants).
+    ``others`` are further organisations (tenant id, name) a consent here
+    authorises beside the sandbox's own: they are listed by ``/connections``,
+    but have no books (the Accounting API refuses them). With
+    ``authorise_none`` a consent authorises no organisation at all.
+    """
 
     now: Callable[[], datetime]
     tenant: Callable[[], tuple[str, str]]
     policy: ClientPolicy = field(default_factory=ClientPolicy)
     grace_seconds: float = REFRESH_GRACE_SECONDS
+    others: list[tuple[str, str]] = field(default_factory=list)
+    authorise_none: bool = False
     user_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _codes: dict[str, AuthCode] = field(default_factory=dict, repr=False)
@@ -157,7 +184,12 @@ class IdentityService:
         """Record the consent of an authorize request and return its code."""
         with self._lock:
             auth_event_id = str(uuid.uuid4())
-            self._connect(request["client_id"], auth_event_id)
+            if self.authorise_none:
+                existing = self._connections.get(request["client_id"])
+                if existing is not None:
+                    existing.active = False
+            else:
+                self._connect(request["client_id"], auth_event_id)
             code = secrets.token_hex(32)
             self._codes[code] = AuthCode(
                 client_id=request["client_id"],
@@ -264,23 +296,21 @@ class IdentityService:
     # -- connections --------------------------------------------------------
 
     def connections(self, access: AccessRecord, auth_event_id: str | None) -> list[dict[str, Any]]:
-        tenant_id, tenant_name = self.tenant()
+        tenants = [self.tenant(), *self.others]
         with self._lock:
             return [
-                {
-                    "id": c.connection_id,
-                    "authEventId": c.auth_event_id,
-                    "tenantId": tenant_id,
-                    "tenantType": "ORGANISATION",
-                    "tenantName": tenant_name,
-                    "createdDateUtc": identity_datetime(c.created),
-                    "updatedDateUtc": identity_datetime(c.updated),
-                }
+                _connection_entry(c, tenant, own=n == 0)
                 for c in self._connections.values()
                 if c.active
                 and c.client_id == access.client_id
                 and (auth_event_id is None or c.auth_event_id == auth_event_id)
+                for n, tenant in enumerate(tenants)
             ]
+
+    def set_others(self, names: list[str]) -> None:
+        """Further organisations a consent authorises, by name (tenant ids follow from them)."""
+        with self._lock:
+            self.others = [(str(uuid.uuid5(uuid.NAMESPACE_URL, n)), n) for n in names]
 
     def disconnect(self, access: AccessRecord, connection_id: str) -> bool:
         with self._lock:
@@ -337,6 +367,8 @@ class IdentityService:
                 "pending_codes": len(self._codes),
                 "connections": sum(1 for c in self._connections.values() if c.active),
                 "refresh_grace_seconds": self.grace_seconds,
+                "other_organisations": [name for _tenant, name in self.others],
+                "authorise_none": self.authorise_none,
             }
 
     # -- internals ----------------------------------------------------------

@@ -200,3 +200,19 @@ class WebhookEvent(Base):
     #: how it ended: "read", "gone" (Xero no longer has it) or "not_synced"
     #: (a record the sync does not keep, e.g. a supplier bill)
     outcome: Mapped[str | None] = mapped_column(Code)
+
+
+class SyncedOrganisation(Base):
+    """The Xero organisation this CRM database is synced with: one row at most.
+
+    Written when the database first connects to an organisation; a database
+    holds one organisation's customers and invoices, so connecting it to
+    another is refused (by name)."""
+
+    __tablename__ = "xd_organisation"
+
+    tenant_id: Mapped[str] = mapped_column(XeroId, unique=True)
+    name: Mapped[str] = mapped_column(Name)
+    #: where that Xero lives (Xero itself, or a sandbox's address)
+    xero: Mapped[str] = mapped_column(Name)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)

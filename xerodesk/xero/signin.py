@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import re
 import webbrowser
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -35,8 +36,11 @@ from xerodesk.xero.identity import Connection, TokenEndpoint, TokenResponse, aut
 from xerodesk.xero.tokens import StaticTokens
 
 __all__ = [
+    "CLIENT_ID_PATTERN",
     "DEFAULT_REDIRECT_PORT",
+    "REDIRECT_URI",
     "LoopbackRedirect",
+    "client_id_problem",
     "code_challenge",
     "make_code_verifier",
     "sign_in",
@@ -48,6 +52,10 @@ log = logging.getLogger(__name__)
 #: The port of the redirect URI registered for the app (``http://localhost:PORT/callback``).
 DEFAULT_REDIRECT_PORT = 53682
 CALLBACK_PATH = "/callback"
+#: what to register as the app's redirect URI in Xero's developer portal
+REDIRECT_URI = f"http://localhost:{DEFAULT_REDIRECT_PORT}{CALLBACK_PATH}"
+#: Xero issues client ids of 32 hexadecimal characters (shown in upper case)
+CLIENT_ID_PATTERN = re.compile(r"[0-9A-F]{32}")
 
 Chooser = Callable[[Sequence[Connection]], Connection | Awaitable[Connection]]
 Browser = Callable[[str], object]
@@ -157,9 +165,11 @@ class LoopbackRedirect:
             self._result.set_result(Secret(query["code"]))
             return _Callback(200, "Signed in to Xero", "You can close this window now.")
         error = query.get("error", "no code")
-        self._result.set_exception(
-            AuthenticationError(f"Xero did not sign you in ({error}). Try signing in again.")
-        )
+        if error == "access_denied":
+            text = "The sign-in was cancelled in Xero, so nothing was connected."
+        else:
+            text = f"Xero did not sign you in ({error})."
+        self._result.set_exception(AuthenticationError(f"{text} Sign in again when you are ready."))
         return _Callback(200, "Sign-in not completed", "Return to xerodesk and try again.")
 
 
@@ -171,6 +181,21 @@ async def _read_request_target(reader: asyncio.StreamReader) -> str:
     while (await reader.readline()).strip():
         pass  # headers: not needed
     return target
+
+
+def client_id_problem(client_id: str) -> str | None:
+    """Why ``client_id`` cannot be the client id of an app made in Xero's developer
+    portal (``None``: it can). Xero shows 32 characters, 0-9 and A-F."""
+    text = client_id.strip()
+    if not text:
+        return "Paste the client id of your Xero app (My Apps, your app, Configuration)."
+    if CLIENT_ID_PATTERN.fullmatch(text.upper()):
+        return None
+    return (
+        f"That is not a Xero client id: it has {len(text)} characters, and Xero's have 32, "
+        "only the digits 0-9 and the letters A-F. Copy it again from your app's "
+        "Configuration page in Xero's developer portal."
+    )
 
 
 async def sign_in(
@@ -254,7 +279,10 @@ async def _pick(
             found = await xero.connections()
     organisations = [c for c in found if c.tenant_type.upper() in ("ORGANISATION", "")] or found
     if not organisations:
-        raise AuthenticationError("No Xero organisation was connected. Sign in again and pick one.")
+        raise AuthenticationError(
+            "You signed in, but no Xero organisation was authorised for this app. Sign in "
+            "again and choose your organisation on Xero's page."
+        )
     if len(organisations) == 1 or choose is None:
         return organisations[0]
     picked = choose(organisations)
