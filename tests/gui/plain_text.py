@@ -62,7 +62,9 @@ RAW_STATES = frozenset(
     }
 )
 _TAGS = re.compile(r"<[^>]+>")
-_ADDRESSES = re.compile(r"\S+@\S+|\w+://\S+")
+#: what a person typed or must type as it is: e-mail and web addresses, file paths,
+#: and a template's placeholders such as ``{quote_id}``
+_ADDRESSES = re.compile(r"\S+@\S+|\w+://\S+|(?:[A-Za-z]:)?[\\/]\S*[\\/]\S+|\{[a-z_]+\}")
 
 
 @dataclass(frozen=True)

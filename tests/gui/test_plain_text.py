@@ -1,4 +1,5 @@
-"""The review queue, the mapping tables and the history speak a person's words.
+"""Every tab of the app speaks a person's words: the review queue, the mapping tables
+and the history above all, and the connection, options, status and log tabs too.
 
 After a real sync against the sandbox and what a CRM user does next (a
 customer's phone corrected in the CRM, a customer added whose name Xero
@@ -34,6 +35,9 @@ def test_the_scan_finds_database_talk(qapp: Any) -> None:
     assert offences_in("outbox_id") == ["snake_case"]
     assert offences_in("Linked to the Xero contact Acme Ltd, 2026-03-02 09:30:00") == []
     assert offences_in("Customer Acme Ltd — phone: write to first_last@example.com") == []
+    assert offences_in("Open /home/an_admin/crm_data/xero_crm.db?") == []
+    assert offences_in("{quote_id} and {quote_number} are filled in") == []
+    assert offences_in("quote_id is filled in") == ["snake_case"]
     label = QLabel("<b>state: open</b> · quote:7")
     assert [o.why for o in offending_texts(label)] == ["record id"]
 
@@ -127,6 +131,36 @@ def test_review_mapping_and_history_speak_plainly(
         await controller.review_action(review.model.rows[0].id, "dismiss")
         await scan_review()
         await scan_mapping()
+        await window.ops.wait_idle()
+
+    run(qloop, body())
+    assert found == [], "\n".join(f"{o.where}: {o.text!r} ({o.why})" for o in found)
+
+
+def test_every_tab_speaks_plainly_after_a_sync_and_a_push(
+    window: MainWindow, qloop: qasync.QEventLoop, gui_sandbox: RunningSandbox, sqlite_url: str
+) -> None:
+    """Connection, options, sync status, log and the window's own bars, after a sync
+    and the pushes a CRM user's changes make: no text speaks database."""
+    controller = window.controller
+    found: list[Offence] = []
+
+    async def body() -> None:
+        await connected(controller, sqlite_url, gui_sandbox)
+        assert controller.sync_now()
+        await controller.wait_for_pass()
+        crm_user_changes(sqlite_url)
+        wanted = {"push_duplicate_contact", "push_blocked"}
+        await wait_until(lambda: wanted <= kinds(sqlite_url), 30, "the pushes refused")
+        for tab in (
+            window.connection_tab,
+            window.options_tab,
+            window.status_tab,
+            window.log_tab,
+        ):
+            window.tabs.setCurrentWidget(tab)
+            await window.ops.wait_idle()
+        found.extend(offending_texts(window))
         await window.ops.wait_idle()
 
     run(qloop, body())
