@@ -192,21 +192,29 @@ def write_page_transaction(
     else:
         outcome = cast(PreparingStep, step).write_prepared(connection, page, prepared, context)
     save_cursor(connection, context.entity.value, resume=resume.to_json())
-    if context.run_id is not None:
-        c = outcome.counts
-        add_run_counts(
-            connection,
-            context.run_id,
-            context.entity.value,
-            created=c.created,
-            updated=c.updated,
-            unchanged=c.unchanged,
-            skipped=c.skipped,
-            errors=c.errors,
-            pages=1,
-            calls=calls,
-        )
+    record_page_counts(connection, context, outcome, calls)
     return outcome
+
+
+def record_page_counts(
+    connection: Connection, context: WriteContext, outcome: PageOutcome, calls: int
+) -> None:
+    """Add one written page's counts and calls to its run's figures for the entity."""
+    if context.run_id is None:
+        return
+    c = outcome.counts
+    add_run_counts(
+        connection,
+        context.run_id,
+        context.entity.value,
+        created=c.created,
+        updated=c.updated,
+        unchanged=c.unchanged,
+        skipped=c.skipped,
+        errors=c.errors,
+        pages=1,
+        calls=calls,
+    )
 
 
 def _finish_walk(

@@ -229,14 +229,14 @@ class SyncService:
             if not self.webhook_events.is_set():
                 return
             self.webhook_events.clear()
-        if not await self.consumer.waiting():
-            return
         try:
-            report = await self.consumer.run()
+            report = await self.consumer.run()  # nothing waiting: no run, no call
         except (UnreachableError, XerodeskError) as error:
             self.stats.failures += 1
             log.error("reading the records webhook events named failed: %s", error)
             self._hold_consumer(self.settings.retry_after_failure.total_seconds())
+            return
+        if report.run_id is None:
             return
         self.stats.webhook_reads += 1
         self.stats.webhook_reports.append(report)

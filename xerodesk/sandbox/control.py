@@ -52,7 +52,7 @@ from starlette.routing import BaseRoute, Route
 
 from xerodesk.sandbox.faults import FaultSpecError, parse_fault_spec
 from xerodesk.sandbox.org_ops import ORG_ROUTES, OrgOpError
-from xerodesk.sandbox.webhook_control import WEBHOOK_ROUTES, WebhookControlError
+from xerodesk.sandbox.webhook_control import WEBHOOK_ROUTES
 
 if TYPE_CHECKING:
     from xerodesk.sandbox.state import SandboxState
@@ -91,7 +91,7 @@ def json_handler(func: Callable[[Request], Awaitable[Any]]) -> Handler:
     async def handler(request: Request) -> Response:
         try:
             result = await func(request)
-        except (ControlError, OrgOpError, WebhookControlError) as error:
+        except (ControlError, OrgOpError) as error:
             return JSONResponse({"error": error.message}, status_code=error.status)
         except FaultSpecError as error:
             return JSONResponse({"error": str(error)}, status_code=400)

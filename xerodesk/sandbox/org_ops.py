@@ -27,7 +27,7 @@ class OrgOpError(Exception):
         self.message = message
 
 
-def _state(request: Request) -> SandboxState:
+def sandbox_state(request: Request) -> SandboxState:
     state: SandboxState = request.app.state.sandbox
     return state
 
@@ -37,7 +37,7 @@ def reply(data: Any) -> Response:
     return Response(wire.dumps_bytes(data), media_type="application/json")
 
 
-async def _body(request: Request) -> dict[str, Any]:
+async def json_object(request: Request) -> dict[str, Any]:
     raw = await request.body()
     try:
         data = json.loads(raw) if raw.strip() else {}
@@ -66,16 +66,16 @@ def _need(body: dict[str, Any], *names: str) -> list[Any]:
 
 
 async def load(request: Request) -> Any:
-    state = _state(request)
-    _call(state.org.load, await _body(request))
+    state = sandbox_state(request)
+    _call(state.org.load, await json_object(request))
     return {"loaded": True, "tenantId": state.org.tenant_id, "counts": state.org.counts()}
 
 
 async def generate(request: Request) -> Any:
     from xerodesk.sandbox import generator
 
-    state = _state(request)
-    body = await _body(request)
+    state = sandbox_state(request)
+    body = await json_object(request)
     size = str(body.get("size", "demo"))
     seed = int(body.get("seed", state.options.seed))
     data = _call(generator.generate, size, seed)
@@ -84,16 +84,18 @@ async def generate(request: Request) -> Any:
 
 
 async def edit(request: Request) -> Any:
-    state = _state(request)
-    collection, record_id, changes = _need(await _body(request), "collection", "id", "changes")
+    state = sandbox_state(request)
+    collection, record_id, changes = _need(
+        await json_object(request), "collection", "id", "changes"
+    )
     if not isinstance(changes, dict):
         raise OrgOpError(400, "changes must be an object")
     return reply({"record": _call(state.org.edit, collection, record_id, changes)})
 
 
 async def random_edit(request: Request) -> Any:
-    state = _state(request)
-    body = await _body(request)
+    state = sandbox_state(request)
+    body = await json_object(request)
     (collection,) = _need(body, "collection")
     count = int(body.get("count", 1))
     rng = state.faults.rng()
@@ -101,19 +103,19 @@ async def random_edit(request: Request) -> Any:
 
 
 async def archive_contact(request: Request) -> Any:
-    state = _state(request)
+    state = sandbox_state(request)
     return reply({"record": _call(state.org.archive_contact, request.path_params["id"])})
 
 
 async def merge_contacts(request: Request) -> Any:
-    state = _state(request)
-    source, target = _need(await _body(request), "from", "into")
+    state = sandbox_state(request)
+    source, target = _need(await json_object(request), "from", "into")
     return reply({"record": _call(state.org.merge_contacts, source, target)})
 
 
 async def contact_balances(request: Request) -> Any:
-    state = _state(request)
-    body = await _body(request)
+    state = sandbox_state(request)
+    body = await json_object(request)
     receivable = body.get("AccountsReceivable") or {}
     payable = body.get("AccountsPayable") or {}
     if not isinstance(receivable, dict) or not isinstance(payable, dict):
@@ -130,8 +132,8 @@ async def contact_balances(request: Request) -> Any:
 
 
 async def contact_flags(request: Request) -> Any:
-    state = _state(request)
-    body = await _body(request)
+    state = sandbox_state(request)
+    body = await json_object(request)
     names = {"IsCustomer": "is_customer", "IsSupplier": "is_supplier"}
     flags = {names[k]: bool(v) for k, v in body.items() if k in names}
     if not flags:
@@ -140,8 +142,8 @@ async def contact_flags(request: Request) -> Any:
 
 
 async def item_quantity(request: Request) -> Any:
-    state = _state(request)
-    body = await _body(request)
+    state = sandbox_state(request)
+    body = await json_object(request)
     (quantity,) = _need(body, "QuantityOnHand")
     bump = bool(body.get("bump", True))
     return reply(
@@ -154,15 +156,15 @@ async def item_quantity(request: Request) -> Any:
 
 
 async def delete_item(request: Request) -> Any:
-    state = _state(request)
+    state = sandbox_state(request)
     if not _call(state.org.delete_item, request.path_params["id"]):
         raise OrgOpError(404, f"not found: no Items record {request.path_params['id']}")
     return {"deleted": request.path_params["id"]}
 
 
 async def document_status(request: Request) -> Any:
-    state = _state(request)
-    (status,) = _need(await _body(request), "Status")
+    state = sandbox_state(request)
+    (status,) = _need(await json_object(request), "Status")
     collection, record_id = request.path_params["collection"], request.path_params["id"]
     return reply({"record": _call(state.org.set_status, collection, record_id, status)})
 

@@ -19,62 +19,42 @@ receiver that calls the sandbox back while it answers does not stall the server.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from xerodesk.sandbox.org_ops import OrgOpError, json_object, sandbox_state
 from xerodesk.sandbox.webhook_config import WebhookConfig, WebhookConfigError
 
 if TYPE_CHECKING:
-    from xerodesk.sandbox.state import SandboxState
-
-
-class WebhookControlError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def _state(request: Request) -> SandboxState:
-    state: SandboxState = request.app.state.sandbox
-    return state
-
-
-async def _body(request: Request) -> Any:
-    raw = await request.body()
-    try:
-        return json.loads(raw) if raw.strip() else {}
-    except ValueError:
-        raise WebhookControlError(400, "the body must be JSON") from None
+    pass
 
 
 async def subscription(request: Request) -> Any:
-    hub = _state(request).webhooks
+    hub = sandbox_state(request).webhooks
     if request.method == "GET":
         return hub.state()
     if request.method == "DELETE":
         return {"deleted": await run_in_threadpool(hub.unregister)}
     try:
-        config = WebhookConfig.from_json(await _body(request))
+        config = WebhookConfig.from_json(await json_object(request))
     except WebhookConfigError as error:
-        raise WebhookControlError(400, str(error)) from None
+        raise OrgOpError(400, str(error)) from None
     return await run_in_threadpool(hub.register, config)
 
 
 async def intent(request: Request) -> Any:
-    hub = _state(request).webhooks
+    hub = sandbox_state(request).webhooks
     try:
         return await run_in_threadpool(hub.intent)
     except LookupError as error:
-        raise WebhookControlError(404, str(error)) from None
+        raise OrgOpError(404, str(error)) from None
 
 
 async def deliver(request: Request) -> Any:
-    hub = _state(request).webhooks
+    hub = sandbox_state(request).webhooks
     results = await run_in_threadpool(hub.deliver_due)
     return {"results": [r.describe() for r in results], "state": hub.state()}
 

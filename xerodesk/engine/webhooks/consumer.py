@@ -38,14 +38,14 @@ from xerodesk.engine.balances import refresh_balances
 from xerodesk.engine.budget import WEBHOOK, prepare_client, record_day_remaining
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.display import rederive_display_descriptions
-from xerodesk.engine.pull import PageOutcome, WriteContext
+from xerodesk.engine.pull import PageOutcome, WriteContext, record_page_counts
 from xerodesk.engine.steps.contacts import ContactsStep
 from xerodesk.engine.steps.credit_notes import CreditNotesStep
 from xerodesk.engine.steps.invoices import InvoicesStep
 from xerodesk.engine.stock import check_stock
 from xerodesk.errors import DailyLimitReachedError, XerodeskError
 from xerodesk.store.options import Options
-from xerodesk.store.state import add_run_counts, finish_run, start_run
+from xerodesk.store.state import finish_run, start_run
 from xerodesk.store.types import utcnow
 from xerodesk.store.webhook_events import (
     CONTACT,
@@ -271,19 +271,7 @@ def _write_page(
     """One page of records and the events it answers, in one transaction."""
     outcome = writer.write_page(connection, page, context)
     finish_events(connection, event_ids, outcome=READ, run_id=context.run_id, now=utcnow())
-    if context.run_id is not None:
-        c = outcome.counts
-        add_run_counts(
-            connection,
-            context.run_id,
-            context.entity.value,
-            created=c.created,
-            updated=c.updated,
-            unchanged=c.unchanged,
-            skipped=c.skipped,
-            pages=1,
-            calls=calls,
-        )
+    record_page_counts(connection, context, outcome, calls)
     return outcome
 
 
