@@ -67,6 +67,12 @@ CALL_SECONDS = 0.5
 #: simulated seconds from a CRM commit to the push that notices it (the service's poll)
 POLL_SECONDS = 1.0
 RESULTS = Path(__file__).parent / "results" / "day"
+#: when the sandbox's clock starts: the organisation is made and imported then, and
+#: the day played is the next one, Tuesday 7 July 2026 from midnight UTC (a week
+#: after the generator's anchor day, 30 June 2026, before which its history is
+#: dated). A fixed start (not the machine's time) keeps the hourly reads' phase in
+#: the day, and so the day's calls, the same on every run.
+DAY_BEFORE = "2026-07-06T09:00:00Z"
 #: the Xero-side changes a webhook announces (items have no webhooks)
 ANNOUNCED_KINDS = ("contact", "invoice", "payment")
 
@@ -187,7 +193,9 @@ class Day:
     async def _play(self, client: XeroClient) -> None:
         runner = PassRunner(client, self.db)
         await self._import(runner)
-        day = (self.clock.now() + timedelta(days=1)).replace(hour=0, minute=0, second=0)
+        day = (self.clock.now() + timedelta(days=1)).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
         self.move_to(day)
         self._start_the_day()
         if not self.settings.webhooks:
@@ -241,7 +249,6 @@ class Day:
 
     async def _import(self, runner: PassRunner) -> None:
         """The first sync, at full speed (limits off), the day before."""
-        self.sandbox.control("POST", "/clock", {"scale": 1e-9})
         await self.db.write(set_option, "daily_call_budget", str(self.settings.budget))
         report = await runner.run(PassRequest(trigger="manual"))
         if report.outcome != "ok":
@@ -301,7 +308,10 @@ class Day:
 
 def run_day(settings: DaySettings, workdir: Path) -> DayResult:
     """Start the sandbox, make the CRM database, play the day."""
-    extra = ["--webhooks-when-asked"] if settings.webhooks else []
+    # the clock stands still from the start (the day moves it), at a fixed time
+    extra = ["--clock-start", DAY_BEFORE, "--clock-scale", "1e-9"]
+    if settings.webhooks:
+        extra.append("--webhooks-when-asked")
     sandbox = SandboxProcess(settings.size, settings.seed, workdir, extra=extra)
     try:
         engine = open_engine(f"sqlite:///{workdir / 'crm.db'}", check=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 from typing import Any
 
 from xerodesk.errors import ConfigurationError
@@ -47,6 +48,12 @@ def add_sandbox_parser(commands: argparse._SubParsersAction[Any]) -> None:
         help="run the sandbox clock this many times faster than real time",
     )
     p.add_argument(
+        "--clock-start",
+        metavar="WHEN",
+        help="start the sandbox clock at this UTC time (ISO 8601, e.g. 2026-03-02T09:00:00Z) "
+        "instead of now",
+    )
+    p.add_argument(
         "--daily-limit",
         type=int,
         default=5000,
@@ -82,6 +89,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         fault_seed=args.fault_seed,
         client=client,
         clock_scale=args.clock_scale,
+        clock_start=_clock_start(args.clock_start),
         daily_limit=args.daily_limit,
         webhook_thread=not args.webhooks_when_asked,
     )
@@ -90,3 +98,16 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     except SandboxConfigError as error:
         raise ConfigurationError(str(error)) from None
     return 0
+
+
+def _clock_start(text: str | None) -> datetime | None:
+    """``--clock-start`` as an aware UTC time; a time without a zone is UTC."""
+    if text is None:
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigurationError(
+            f"--clock-start must be a time such as 2026-03-02T09:00:00Z, not {text!r}"
+        ) from None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)

@@ -156,6 +156,14 @@ def test_cli_refuses_a_public_host() -> None:
     assert "the sandbox serves on loopback only" in err
 
 
+def test_cli_refuses_a_clock_start_that_is_no_time() -> None:
+    process = _start("--clock-start", "next tuesday")
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 2, err
+    assert out == "" and "Traceback" not in err
+    assert "--clock-start must be a time such as 2026-03-02T09:00:00Z" in err
+
+
 def test_cli_options_reach_the_sandbox() -> None:
     process = _start(
         "--port",
@@ -170,6 +178,8 @@ def test_cli_options_reach_the_sandbox() -> None:
         "503=0.5,seed=3",
         "--clock-scale",
         "30",
+        "--clock-start",
+        "2026-07-06T09:00:00Z",
         "--client",
         "app:secret",
     )
@@ -180,7 +190,10 @@ def test_cli_options_reach_the_sandbox() -> None:
         limits = httpx.get(url + "/_sandbox/limits").json()
         assert limits["config"]["mode"] == "off" and limits["config"]["daily"] == 1000
         assert httpx.get(url + "/_sandbox/faults").json()["rates"] == {"503": 0.5}
-        assert httpx.get(url + "/_sandbox/clock").json()["scale"] == 30
+        clock = httpx.get(url + "/_sandbox/clock").json()
+        assert clock["scale"] == 30
+        # started at the time asked for, not the machine's (30 times faster since)
+        assert clock["now"].startswith("2026-07-06T09:"), clock
         refused = httpx.post(
             url + "/connect/token", data={"grant_type": "client_credentials"}, auth=("x", "y")
         )
