@@ -38,6 +38,10 @@ def private_user_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
         folder.mkdir(parents=True, exist_ok=True)
         monkeypatch.setenv(variable, str(folder))
     monkeypatch.delenv("XERODESK_HOME", raising=False)
+    # the machine's defaults file is the test's own (empty: nothing set), never the machine's
+    machine = home / "machine-defaults.toml"
+    machine.write_text("")
+    monkeypatch.setenv("XERODESK_DEFAULTS", str(machine))
     previous = keyring.get_keyring()
     backend = PlaintextKeyring()
     backend.file_path = str(home / "data" / "keyring.cfg")

@@ -35,6 +35,7 @@ from xerodesk.engine.webhooks.consumer import WebhookConsumer
 from xerodesk.engine.webhooks.serving import ListenAddress, WebhookServer, bind, receiving
 from xerodesk.errors import ConfigurationError
 from xerodesk.logsetup import configure_logging, register_secret
+from xerodesk.machine_defaults import load_machine_defaults
 from xerodesk.paths import AppPaths, app_paths
 from xerodesk.store import migrate
 from xerodesk.store.database import display_url, open_engine
@@ -94,8 +95,14 @@ def tune_interpreter() -> None:
 
 
 def database_url(db: str | None, paths: AppPaths) -> str:
-    """The ``--db`` URL, or the default SQLite file in the user's data folder."""
-    return db if db else f"sqlite:///{paths.default_database}"
+    """The ``--db`` URL, else the machine's defaults file's database, else the
+    default SQLite file in the user's data folder."""
+    return db or load_machine_defaults().database or local_database_url(paths)
+
+
+def local_database_url(paths: AppPaths) -> str:
+    """The SQLite file in the user's data folder (the demo's, whatever the machine sets)."""
+    return f"sqlite:///{paths.default_database}"
 
 
 def upgrade_database(url: str) -> UpgradeResult:
@@ -104,7 +111,7 @@ def upgrade_database(url: str) -> UpgradeResult:
     try:
         before, after = migrate.upgrade(engine)
         with engine.begin() as connection:
-            added = seed_defaults(connection)
+            added = seed_defaults(connection, load_machine_defaults().options)
     finally:
         engine.dispose()
     log.info("database %s at revision %s (was %s)", display_url(url), after, before)
@@ -117,7 +124,7 @@ def open_database(url: str) -> Engine:
     if migrate.current_revision(engine) != migrate.head_revision():
         migrate.upgrade(engine)
         with engine.begin() as connection:
-            seed_defaults(connection)
+            seed_defaults(connection, load_machine_defaults().options)
     return engine
 
 
@@ -284,7 +291,7 @@ async def run_demo_pass(
     from xerodesk.sandbox.server import SandboxServer
     from xerodesk.sandbox.state import SandboxOptions
 
-    url = database_url(None, paths)
+    url = local_database_url(paths)
     upgrade_database(url)
     server = SandboxServer(SandboxOptions(generate=size, seed=1, rate_limits="real"))
     await asyncio.to_thread(server.start)
@@ -378,11 +385,12 @@ async def sign_in_to_xero(xero_url: str | None, client_id: str | None, port: int
     from xerodesk.xero.endpoints import XeroEndpoints
     from xerodesk.xero.signin import DEFAULT_REDIRECT_PORT, sign_in
 
-    client = client_id or os.environ.get("XERODESK_CLIENT_ID")
+    client = client_id or os.environ.get("XERODESK_CLIENT_ID") or load_machine_defaults().client_id
     if not client:
         raise ConfigurationError(
             "no Xero app to sign in with: give --client-id (the client id of your Xero app, "
-            "type 'Auth Code with PKCE') or set XERODESK_CLIENT_ID"
+            "type 'Auth Code with PKCE'), set XERODESK_CLIENT_ID, or set [xero] client_id "
+            "in the machine's defaults file"
         )
     endpoints = XeroEndpoints.for_base(xero_url)
     store = CredentialStore(endpoints.namespace)

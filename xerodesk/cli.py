@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from xerodesk import __version__, cli_text
+from xerodesk.cli_defaults import add_defaults_parser
 from xerodesk.cli_sandbox import add_sandbox_parser
 from xerodesk.cli_webhooks import add_webhooks_parser, announce, webhooks_address
 from xerodesk.errors import ConfigurationError, XerodeskError, exit_status
@@ -42,8 +43,8 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
         "--db",
         metavar="URL",
         help="SQLAlchemy URL of the CRM database (sqlite:///path.db, "
-        "postgresql+psycopg://…, mysql+pymysql://…); default: the SQLite file "
-        "in the user data folder",
+        "postgresql+psycopg://…, mysql+pymysql://…); default: the machine's "
+        "defaults file's, else the SQLite file in the user data folder",
     )
 
 
@@ -140,7 +141,9 @@ def build_parser() -> _Parser:
     )
     _add_xero(login)
     login.add_argument(
-        "--client-id", help="client id of your Xero app (default: $XERODESK_CLIENT_ID)"
+        "--client-id",
+        help="client id of your Xero app (default: $XERODESK_CLIENT_ID, else the "
+        "machine's defaults file's)",
     )
     login.add_argument(
         "--port",
@@ -150,6 +153,7 @@ def build_parser() -> _Parser:
     )
     login.set_defaults(handler=_cmd_login)
     add_webhooks_parser(commands, _add_xero, _need_subcommand)
+    add_defaults_parser(commands)
     return parser
 
 

@@ -27,6 +27,7 @@ COMMANDS = [
     ["webhooks"],
     ["webhooks", "set-key"],
     ["webhooks", "forget-key"],
+    ["defaults"],
 ]
 
 

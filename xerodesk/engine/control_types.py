@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine
 
 from xerodesk.domain.sync import Counts, Phase
+from xerodesk.machine_defaults import load_machine_defaults
 from xerodesk.store import migrate
 from xerodesk.store.database import display_url, open_engine
 from xerodesk.store.options import seed_defaults
@@ -216,7 +217,7 @@ def open_migrated(url: str) -> Engine:
         if migrate.current_revision(engine) != migrate.head_revision():
             migrate.upgrade(engine)
         with engine.begin() as connection:
-            seed_defaults(connection)
+            seed_defaults(connection, load_machine_defaults().options)
     except BaseException:
         engine.dispose()
         raise

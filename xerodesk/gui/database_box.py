@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QWidget,
 )
+from sqlalchemy.engine import make_url
 
 from xerodesk.engine.controller import check_database, database_owner
 from xerodesk.errors import ConfigurationError
@@ -236,8 +237,27 @@ class DatabaseBox(QGroupBox):
             settings.setValue(key, value)
         settings.endGroup()
 
-    def restore_choice(self) -> None:
+    def use_url(self, url: str) -> None:
+        """Show the database ``url`` names (the machine's defaults): a file or a server."""
+        parsed = make_url(url)
+        backend = parsed.get_backend_name()
+        if backend == "sqlite":
+            self.use_file(Path(parsed.database or default_sqlite_path()))
+            return
+        kind = "postgresql" if backend == "postgresql" else "mariadb"
+        self.kind.setCurrentIndex(self.kind.findData(kind))
+        self.host.setText(parsed.host or "127.0.0.1")
+        self.port.setValue(parsed.port or DEFAULT_PORTS[kind])
+        self.database.setText(parsed.database or "")
+        self.user.setText(parsed.username or "")
+        self._kind_changed()
+
+    def restore_choice(self, preset: str | None = None) -> None:
+        """The database chosen last time; the first time, ``preset`` (the machine's)."""
         settings = self.tab.settings
+        if preset and not settings.contains("database/kind"):
+            self.use_url(preset)
+            return
         settings.beginGroup("database")
         self.kind.setCurrentIndex(max(0, self.kind.findData(settings.value("kind", "sqlite"))))
         self.path.setText(str(settings.value("path", "")))

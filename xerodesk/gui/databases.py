@@ -40,6 +40,10 @@ class ServerDatabase:
     database: str
     user: str
 
+    def shown(self) -> str:
+        """The database in words: “crm” on the PostgreSQL server at db.example.com:5432."""
+        return f"“{self.database}” on the {KINDS[self.kind]} at {self.host}:{self.port}"
+
     @property
     def driver(self) -> str:
         return "postgresql+psycopg" if self.kind == "postgresql" else "mysql+pymysql"

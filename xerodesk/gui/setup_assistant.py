@@ -48,6 +48,8 @@ class SetupAssistant(QDialog):
         self.setWindowTitle("Set up Xero")
         self.resize(680, 520)
         self.client_page = pages.ClientIdPage()
+        # the company's Xero app, when the machine's defaults name it
+        self.client_page.client_id.setText(tab.machine.client_id or "")
         self.keyring_page = pages.KeyringPage()
         self.database_page = pages.DatabasePage()
         self.sign_in_page = pages.SignInPage()
@@ -137,8 +139,13 @@ class SetupAssistant(QDialog):
     def _propose_database(self) -> None:
         box = self.tab.database_box
         database = self.tab.controller.database
+        if box.sqlite_path() is None:
+            self.database_page.show_server(box.server().shown())
+        else:
+            self.database_page.show_server(None)
         current = box.sqlite_path() if database is not None else None
-        path = current or app_paths().data_dir / "crm.db"
+        preset = box.sqlite_path() if self.tab.machine.database else None
+        path = current or preset or app_paths().data_dir / "crm.db"
         if not self.database_page.path.text():
             self.database_page.path.setText(str(path))
         self.database_page.current.setText(
@@ -188,8 +195,13 @@ class SetupAssistant(QDialog):
         self.go(DONE)
         self.done_status.setText(f"Signed in to {org.name}. Opening the CRM database…")
         box = self.tab.database_box
-        box.use_file(Path(self.database_page.path.text().strip()).expanduser())
-        await box.open(create=True)
+        if box.sqlite_path() is None:
+            box.password.setText(self.database_page.password.text())
+            self.database_page.password.clear()
+            await box.open()
+        else:
+            box.use_file(Path(self.database_page.path.text().strip()).expanduser())
+            await box.open(create=True)
         self.done_status.setText(f"Connecting to {org.name}…")
         await session.choose_organisation(xero_url, org.tenant_id)
         await self.tab.connect_to(

@@ -146,6 +146,12 @@ class DatabasePage(QWidget):
         self.path = QLineEdit()
         self.path.setObjectName("setup_database_path")
         self.current = text("", "setup_database_current")
+        #: a database server chosen (on the Connection tab, or for this computer)
+        self.server = text("", "setup_database_server")
+        self.password = QLineEdit()
+        self.password.setObjectName("setup_database_password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("the database password (kept in the system keyring)")
         layout = QVBoxLayout(self)
         layout.addWidget(
             text(
@@ -156,8 +162,23 @@ class DatabasePage(QWidget):
             )
         )
         layout.addWidget(self.path)
+        layout.addWidget(self.server)
+        layout.addWidget(self.password)
         layout.addWidget(self.current)
         layout.addStretch(1)
+        self.show_server(None)
+
+    def show_server(self, shown: str | None) -> None:
+        """The server to use instead of a file (``None``: a file), with its password."""
+        self.path.setVisible(shown is None)
+        self.server.setVisible(shown is not None)
+        self.password.setVisible(shown is not None)
+        self.server.setText(
+            f"xerodesk will use the CRM database {shown}. Type its password if it needs "
+            "one that this computer does not know yet."
+            if shown
+            else ""
+        )
 
 
 class SignInPage(QWidget):

@@ -34,6 +34,7 @@ from xerodesk.gui.database_box import DatabaseBox, open_text
 from xerodesk.gui.databases import default_sqlite_path
 from xerodesk.gui.ops import Ops
 from xerodesk.gui.text import stamp
+from xerodesk.machine_defaults import machine_defaults_or_problem
 
 NOT_SIGNED_IN = (
     "Not signed in to Xero on this computer. Choose “Set up Xero…” to connect your organisation."
@@ -295,7 +296,14 @@ class ConnectionTab(QWidget):
         layout.addStretch(1)
         bridge.connection_changed.connect(self._show)
         bridge.database_changed.connect(self._show_database)
-        self.database_box.restore_choice()
+        self.machine, problem = machine_defaults_or_problem()
+        self.database_box.restore_choice(self.machine.database)
+        if self.machine.client_id:
+            self.xero_box.client_id.setText(self.machine.client_id)
+        if problem:
+            self.database_box.status.setText(
+                f"The settings your administrator made for this computer were not used: {problem}"
+            )
         self._show()
 
     def shown_connection(self) -> ConnectionInfo | None:

@@ -354,13 +354,17 @@ def set_option(connection: Connection, name: str, raw: str) -> str:
     return value
 
 
-def seed_defaults(connection: Connection) -> list[str]:
-    """Insert a row for every option the database lacks; returns the names added."""
+def seed_defaults(connection: Connection, preset: Mapping[str, str] | None = None) -> list[str]:
+    """Insert a row for every option the database lacks; returns the names added.
+
+    ``preset``: values to seed instead of the built-in defaults (the machine's
+    defaults file, already validated); options already in the database stay."""
+    chosen = preset or {}
     present = set(connection.execute(select(SystemOption.name)).scalars())
     missing = [spec for spec in OPTIONS if spec.name not in present]
     if missing:
         connection.execute(
             insert(SystemOption),
-            [{"name": spec.name, "value": spec.default} for spec in missing],
+            [{"name": spec.name, "value": chosen.get(spec.name, spec.default)} for spec in missing],
         )
     return [spec.name for spec in missing]
