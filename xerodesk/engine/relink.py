@@ -5,9 +5,10 @@ company (from a Xero contact) or product (from a Xero item) is re-pointed at
 the Xero record they name, by its Xero id or, for a contact, its
 ContactNumber or exact Name, for an item its Code (``parse_target``).
 
-``request_link_in`` (the review action, one transaction) checks what it can
-without Xero (the id's shape; an id already linked to another CRM record is
-refused at once, naming that record) and marks the item; with the next push
+``request_link_in`` (the review action, one transaction, in
+``engine.link_requests``) checks what it can without Xero (the id's shape; an
+id already linked to another CRM record is refused at once, naming that
+record) and marks the item; with the next push
 the runner reads the named record from Xero (one ``GET``) and, in one
 transaction (``apply_link``):
 
@@ -29,17 +30,27 @@ leaves the request for the next push.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Table, select, update
 
-from xerodesk.domain.labels import record_text
 from xerodesk.engine.audit import SIDE_USER, AuditLine, write_audit
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.edits import PART_TABLES, crm_rows
 from xerodesk.engine.findings import CONFLICT, CRM_EDIT, keep_open_saying
+from xerodesk.engine.link_requests import (
+    BY,
+    GUID,
+    ID_FIELD,
+    LINK_REQUESTED,
+    NOUN,
+    REFUSED_PREFIX,
+    SPECS,
+    Target,
+    already_linked,
+    linked_elsewhere,
+)
 from xerodesk.engine.push.lookup import where_text
 from xerodesk.engine.steps.contacts import write_contacts
 from xerodesk.engine.steps.items import write_items
@@ -63,168 +74,22 @@ from xerodesk.store.models import (
 )
 from xerodesk.store.options import Options
 from xerodesk.store.types import utcnow
-from xerodesk.store.views import ReviewRow
 from xerodesk.store.xd_models import RecordLink, ReviewItem
 from xerodesk.xero.client import XeroClient
-from xerodesk.xero.endpoints import CONTACTS, ITEMS, EntitySpec
 
 __all__ = [
     "LINK_REQUESTED",
     "RELINKED",
     "LinkReport",
-    "Target",
     "apply_link",
     "has_link_requests",
     "link_requested",
-    "link_unavailable",
-    "parse_target",
-    "request_link_in",
 ]
 
 log = logging.getLogger(__name__)
 
-#: ``resolution`` of an open item whose record waits to be linked to another Xero record
-LINK_REQUESTED = "link_requested"
 #: the audit trail's field for a re-link (old and new Xero id as the values)
 RELINKED = "relinked"
-
-_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_SPECS: dict[str, EntitySpec] = {"contacts": CONTACTS, "items": ITEMS}
-_ID_FIELD = {"contacts": "ContactID", "items": "ItemID"}
-_NOUN = {"contacts": "contact", "items": "item"}
-#: how a record can be named besides its Xero id: prefix → Xero's field
-_BY = {"contacts": {"number": "ContactNumber", "name": "Name"}, "items": {"code": "Code"}}
-_REFUSED_PREFIX = "The link to another Xero record was not made: "
-
-
-@dataclass(frozen=True)
-class Target:
-    """The Xero record a person named: ``by`` is ``id`` or a field (``number``…)."""
-
-    by: str
-    value: str
-
-    def describe(self, entity: str) -> str:
-        noun = _NOUN.get(entity, "record")
-        if self.by == "id":
-            return f"Xero {noun} {self.value}"
-        return f'Xero {noun} with {_BY[entity][self.by]} "{self.value}"'
-
-
-def parse_target(entity: str, text: str) -> Target:
-    """The record named by ``text``: a Xero id, or ``number:…``/``name:…`` for a
-    contact, ``code:…`` for an item. Raises ConfigurationError saying what is wrong."""
-    if entity not in _SPECS:
-        raise ConfigurationError("only contacts and items can be linked to another Xero record")
-    value = text.strip()
-    if not value:
-        raise ConfigurationError("name the Xero record to link to (its Xero id)")
-    prefix, colon, rest = value.partition(":")
-    if colon and prefix.strip().lower() in _BY[entity]:
-        named = rest.strip()
-        if not named:
-            raise ConfigurationError(f"give the {_BY[entity][prefix.strip().lower()]} after ':'")
-        return Target(prefix.strip().lower(), named)
-    if not _GUID.match(value.lower()):
-        others = " or ".join(f"{p}:{f}" for p, f in _BY[entity].items())
-        raise ConfigurationError(
-            f'"{value[:60]}" is not a Xero id: a Xero id looks like '
-            f"3f9a1c2e-0b7d-4e8f-9a6b-5c4d3e2f1a0b (or give {others})"
-        )
-    return Target("id", value.lower())
-
-
-def _entity(item: ReviewRow) -> str | None:
-    entity = item.details.get("entity")
-    return entity if isinstance(entity, str) and entity in _SPECS else None
-
-
-def link_unavailable(item: ReviewRow) -> str | None:
-    """Why the item's record cannot be linked to another Xero record (None: it can)."""
-    if item.resolution == LINK_REQUESTED:
-        return "a link to another Xero record is already on its way."
-    if _entity(item) is None or not item.xero_id:
-        return "the item does not say which linked contact or product it is about."
-    if item.linked is False:
-        return "the CRM record is not linked to a Xero record any more."
-    return None
-
-
-def _record_name(connection: Connection, table: str, row_id: int) -> str:
-    """The CRM row's name (a product: its description or code); empty if none."""
-    tables = {t.name: t for parts in PART_TABLES.values() for t, _key in parts.values()}
-    model_table = tables.get(table)
-    names = ("name", "description", "product_item_id", "first_name", "last_name")
-    columns = [c for c in names if model_table is not None and c in model_table.c]
-    if model_table is not None and columns:
-        row = connection.execute(
-            select(*(model_table.c[c] for c in columns)).where(model_table.c.id == row_id)
-        ).first()
-        if row is not None:
-            return next((str(v) for v in row if v), "")
-    return ""
-
-
-def _linked_elsewhere(connection: Connection, entity: str, xero_id: str) -> str | None:
-    """The CRM record already linked to ``xero_id``, in words (None: no record)."""
-    found = connection.execute(
-        select(RecordLink.crm_table, RecordLink.crm_id).where(
-            RecordLink.entity == entity, RecordLink.xero_id == xero_id
-        )
-    ).first()
-    if found is not None:
-        table, row_id = str(found[0]), int(found[1])
-    else:
-        rows = crm_rows(connection, entity, [xero_id]).get(xero_id)
-        if not rows:
-            return None
-        part, row = next(iter(rows.items()))
-        table, row_id = PART_TABLES[entity][part][0].name, int(row["id"])
-    name = _record_name(connection, table, row_id)
-    text = record_text(table, f'"{name}"' if name else None, row_id)
-    return text[:1].lower() + text[1:]
-
-
-def _already_linked(entity: str, xero_id: str, holder: str) -> ConfigurationError:
-    return ConfigurationError(
-        f"Xero {_NOUN[entity]} {xero_id} is already linked to CRM {holder}; "
-        "one Xero record can be linked to one CRM record only."
-    )
-
-
-def request_link_in(connection: Connection, item: ReviewRow, text: str | None) -> str:
-    """Mark the item's record to be linked to the Xero record ``text`` names."""
-    reason = link_unavailable(item)
-    if reason is not None:
-        raise ConfigurationError(f"Cannot link to another Xero record: {reason}")
-    entity = _entity(item)
-    assert entity is not None and item.xero_id
-    target = parse_target(entity, text or "")
-    if target.by == "id":
-        if target.value == item.xero_id.lower():
-            raise ConfigurationError(
-                f"the CRM record is already linked to Xero {_NOUN[entity]} {target.value}."
-            )
-        holder = _linked_elsewhere(connection, entity, target.value)
-        if holder is not None:
-            raise _already_linked(entity, target.value, holder)
-    now_linked = connection.scalar(
-        select(RecordLink.id).where(RecordLink.entity == entity, RecordLink.xero_id == item.xero_id)
-    )
-    if now_linked is None:
-        raise ConfigurationError(
-            "Cannot link to another Xero record: the CRM record is not linked to a Xero "
-            "record any more."
-        )
-    details = {**item.details, "link_to": {"by": target.by, "value": target.value}}
-    details.pop("link_refusal", None)
-    connection.execute(
-        update(ReviewItem)
-        .where(ReviewItem.id == item.id, ReviewItem.resolved_at.is_(None))
-        .values(resolution=LINK_REQUESTED, details=details, updated_at=utcnow())
-    )
-    return LINK_REQUESTED
-
 
 # --- carried out with the next push ------------------------------------------
 
@@ -266,7 +131,7 @@ def load_requests(connection: Connection) -> tuple[list[LinkRequest], list[tuple
     for item_id, xero_id, details in connection.execute(query):
         wanted = details.get("link_to") if isinstance(details, dict) else None
         entity = details.get("entity") if isinstance(details, dict) else None
-        if not isinstance(wanted, dict) or entity not in _SPECS or not xero_id:
+        if not isinstance(wanted, dict) or entity not in SPECS or not xero_id:
             bad.append((item_id, "the item does not say which Xero record to link to"))
             continue
         requests.append(
@@ -281,9 +146,9 @@ def load_requests(connection: Connection) -> tuple[list[LinkRequest], list[tuple
 
 
 async def _matching(client: XeroClient, entity: str, target: Target) -> list[dict[str, Any]]:
-    xero_field = _BY[entity][target.by]
+    xero_field = BY[entity][target.by]
     where = f"{xero_field}=={where_text(target.value)}"
-    pages = client.pages(_SPECS[entity], where=where, include_archived=entity == "contacts")
+    pages = client.pages(SPECS[entity], where=where, include_archived=entity == "contacts")
     try:
         async for page in pages:
             records = [r for r in page.records if isinstance(r, dict)]
@@ -305,7 +170,7 @@ async def fetch_target(client: XeroClient, entity: str, target: Target) -> dict[
     described = target.describe(entity)
     if target.by == "id":
         try:
-            return await client.get(_SPECS[entity], target.value)
+            return await client.get(SPECS[entity], target.value)
         except XeroNotFoundError:
             raise ConfigurationError(f"Xero has no {described.removeprefix('Xero ')}") from None
         except ValueError:
@@ -419,20 +284,20 @@ def apply_link(
     if not _open_request(connection, request.item_id):
         return False
     entity, old_id = request.entity, request.old_id
-    new_id = str(record.get(_ID_FIELD[entity]) or "").lower()
-    if not _GUID.match(new_id):
+    new_id = str(record.get(ID_FIELD[entity]) or "").lower()
+    if not GUID.match(new_id):
         raise ConfigurationError("Xero's answer does not carry the record's id")
     if new_id == old_id.lower():
         raise ConfigurationError(
-            f"the CRM record is already linked to Xero {_NOUN[entity]} {new_id}"
+            f"the CRM record is already linked to Xero {NOUN[entity]} {new_id}"
         )
     if entity == "contacts" and record.get("MergedToContactID"):
         raise ConfigurationError(
             f"Xero contact {new_id} was merged into another contact; link to that one instead"
         )
-    holder = _linked_elsewhere(connection, entity, new_id)
+    holder = linked_elsewhere(connection, entity, new_id)
     if holder is not None:
-        raise _already_linked(entity, new_id, holder)
+        raise already_linked(entity, new_id, holder)
     link = connection.execute(
         select(RecordLink.id, RecordLink.crm_table, RecordLink.crm_id).where(
             RecordLink.entity == entity, RecordLink.xero_id == old_id
@@ -482,7 +347,7 @@ def apply_link(
 
 def refuse(connection: Connection, item_id: int, message: str) -> None:
     """The link cannot be made: the item stays open, saying why."""
-    keep_open_saying(connection, item_id, message, prefix=_REFUSED_PREFIX, detail="link_refusal")
+    keep_open_saying(connection, item_id, message, prefix=REFUSED_PREFIX, detail="link_refusal")
 
 
 async def link_requested(client: XeroClient, db: DbWorker, run_id: int | None = None) -> LinkReport:

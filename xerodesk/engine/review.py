@@ -9,10 +9,10 @@ that pretends; ``perform`` carries one out in the caller's transaction.
   ``engine.resolve``: ``keep_xero`` writes Xero's values back into the CRM,
   ``send_crm`` marks the CRM's values to go to Xero with the next push (a
   real update call, ``engine.send_crm``), ``link_other`` re-points the CRM
-  record at another existing Xero record the person names (read from Xero
-  with the next push, ``engine.relink``), ``retry`` reads the record from
-  Xero again at once and judges it again (``engine.recheck``), ``dismiss``
-  closes.
+  record at another existing Xero record the person names (asked for in
+  ``engine.link_requests``, read from Xero with the next push in
+  ``engine.relink``), ``retry`` reads the record from Xero again at once and
+  judges it again (``engine.recheck``), ``dismiss`` closes.
 - ``retry``, ``release`` and ``link_existing`` of a push are the push side's
   (``xerodesk.engine.push.actions``): they requeue or link the push in the
   same transaction, and the runner sends it within seconds.
@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from xerodesk.engine.link_requests import LINK_REQUESTED, link_unavailable, request_link_in
 from xerodesk.engine.push.actions import (
     link_to_existing_contact_in,
     release_quote_in,
@@ -35,7 +36,6 @@ from xerodesk.engine.push.actions import (
 )
 from xerodesk.engine.push.watch import notify_pushers
 from xerodesk.engine.recheck import RECHECK_REQUESTED, recheck_unavailable, request_recheck_in
-from xerodesk.engine.relink import LINK_REQUESTED, link_unavailable, request_link_in
 from xerodesk.engine.resolve import (
     FINDING_KINDS,
     SEND_REQUESTED,

@@ -2,7 +2,7 @@
 
 A small dialog: how the record is named (its Xero id; a contact's number or
 name; an item's code) and the value. OK checks the value with the engine's
-own rules (``engine.relink.parse_target``) and, when it is wrong, says why
+own rules (``engine.link_requests.parse_target``) and, when it is wrong, says why
 under the field and stays open; a value that passes goes to ``chosen``.
 """
 
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from xerodesk.engine.relink import parse_target
+from xerodesk.engine.link_requests import parse_target
 from xerodesk.errors import ConfigurationError
 
 #: entity → the ways of naming a record: (label, prefix of the engine's value)
