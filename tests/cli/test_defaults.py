@@ -37,7 +37,7 @@ def machine_file(tmp_path: Path, db: Path, interval: int) -> Path:
 
 
 def test_a_new_database_is_the_machines_and_gets_its_options(tmp_path: Path) -> None:
-    shared = tmp_path / "shared" / "crm.db"
+    shared = tmp_path / "company" / "crm.db"
     shared.parent.mkdir()
     defaults = machine_file(tmp_path, shared, 15)
     shown = run("defaults", "--json", home=tmp_path / "home", defaults=defaults)
