@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import re
+import sys
 import threading
 import time
 from pathlib import Path
@@ -106,7 +108,8 @@ def configure_logging(
     """Send xerodesk's logs to a rotating file and to stderr, redacted.
 
     The file gets INFO (DEBUG with ``debug``); stderr gets WARNING unless told
-    otherwise, so the CLI stays quiet and readable.
+    otherwise, so the CLI stays quiet and readable. A service whose stderr is
+    systemd's journal gets INFO there too, each line with its priority.
     """
     root = logging.getLogger("xerodesk")
     for handler in list(root.handlers):
@@ -132,15 +135,48 @@ def configure_logging(
         root.addHandler(file_handler)
         targets.append(file_handler)
     err = logging.StreamHandler()
-    default_level = logging.DEBUG if debug else logging.WARNING
+    journal = stderr_is_journal()
+    default_level = logging.DEBUG if debug else logging.INFO if journal else logging.WARNING
     err.setLevel(stderr_level if stderr_level is not None else default_level)
-    err.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    err.setFormatter(_JournalFormatter() if journal else logging.Formatter(_STDERR_FORMAT))
     err.addFilter(_NotFileOnly())
     err.addFilter(redactor)
     root.addHandler(err)
     if debug:
         targets.append(err)
     top.addHandler(_Libraries(targets))
+
+
+_STDERR_FORMAT = "%(levelname)s: %(message)s"
+#: syslog priorities (sd-daemon(3)'s "<N>" line prefixes) by logging level
+_PRIORITIES = ((logging.ERROR, 3), (logging.WARNING, 4), (logging.INFO, 6))
+
+
+def stderr_is_journal(environ: dict[str, str] | None = None) -> bool:
+    """Whether stderr is systemd's journal: ``JOURNAL_STREAM`` names its device and inode.
+
+    systemd sets ``JOURNAL_STREAM`` to ``device:inode`` of the stream it connects
+    a service's output to; a program compares it with its own stderr, as
+    systemd.exec(5) says, so that a shell or pipe started from the service
+    is not mistaken for the journal.
+    """
+    named = (os.environ if environ is None else environ).get("JOURNAL_STREAM", "")
+    try:
+        stat = os.fstat(sys.stderr.fileno())
+    except (AttributeError, OSError, ValueError):
+        return False
+    return named == f"{stat.st_dev}:{stat.st_ino}"
+
+
+class _JournalFormatter(logging.Formatter):
+    """``<6>message``: the journal reads the priority from the prefix and adds its own time."""
+
+    def __init__(self) -> None:
+        super().__init__("%(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        priority = next((p for level, p in _PRIORITIES if record.levelno >= level), 7)
+        return f"<{priority}>{super().format(record)}"
 
 
 def _utc_converter(seconds: float | None) -> time.struct_time:

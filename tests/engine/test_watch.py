@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import IO
 
 import pytest
 from sqlalchemy import Engine, text
@@ -43,12 +44,15 @@ def _url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
-def _watch(base: str, db: Engine, home: Path) -> subprocess.Popen[str]:
+def _watch(
+    base: str, db: Engine, home: Path, stderr: int | IO[str] = subprocess.PIPE, **extra: str
+) -> subprocess.Popen[str]:
     env = {
         **os.environ,
         "XERODESK_HOME": str(home),
         "XERODESK_CLIENT_ID": TEST_CLIENT_ID,
         "XERODESK_CLIENT_SECRET": TEST_CLIENT_SECRET,
+        **extra,
     }
     return subprocess.Popen(
         [
@@ -63,7 +67,7 @@ def _watch(base: str, db: Engine, home: Path) -> subprocess.Popen[str]:
             base,
         ],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=stderr,
         text=True,
         env=env,
     )
@@ -112,6 +116,32 @@ def test_watch_runs_passes_and_stops_cleanly_on_a_signal(
     assert runs[0] == ("schedule", "ok")
     assert int(_scalar(db, "select count(*) from sales_ledger")) > 0  # type: ignore[call-overload]
     assert _scalar(db, "select holder from xd_lease") is None  # the lease was released
+
+
+def test_under_systemd_each_pass_is_a_line_in_the_journal(
+    demo_sandbox: RunningSandbox, watch_db: Engine, tmp_path: Path
+) -> None:
+    """systemd names the journal stream in JOURNAL_STREAM: the watch then logs its passes there."""
+    journal = tmp_path / "journal"
+    with journal.open("w", encoding="utf-8") as stream:
+        stat = os.fstat(stream.fileno())
+        service = _watch(
+            demo_sandbox.base_url, watch_db, tmp_path, stream,
+            JOURNAL_STREAM=f"{stat.st_dev}:{stat.st_ino}",
+        )  # fmt: skip
+        try:
+            _wait_for(lambda: "<6>next pass at" in journal.read_text(encoding="utf-8"))
+            service.send_signal(signal.SIGTERM)
+            service.communicate(timeout=60)
+        finally:
+            if service.poll() is None:
+                service.kill()
+    assert service.returncode == 0
+    lines = journal.read_text(encoding="utf-8").splitlines()
+    finished = [line for line in lines if line.startswith("<6>pass 1 finished: ")]
+    assert len(finished) == 1, lines
+    assert " created, " in finished[0] and finished[0].endswith(" Xero calls")
+    assert "Traceback" not in "\n".join(lines)
 
 
 def test_a_second_watcher_waits_for_the_first(

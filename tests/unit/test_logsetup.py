@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from pathlib import Path
 
-from xerodesk.logsetup import configure_logging, redact, register_secret
+import pytest
+
+from xerodesk.logsetup import configure_logging, redact, register_secret, stderr_is_journal
 from xerodesk.paths import app_paths
 
 
@@ -83,3 +87,35 @@ def test_other_libraries_errors_go_to_the_log_file_never_to_stderr(
     assert "ConnectionResetError: reset while talking to db:[redacted]" in written
     assert secret not in written
     configure_logging(None)
+
+
+def test_a_service_on_the_journal_logs_its_passes_there_with_priorities(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """systemd names the journal's stream in JOURNAL_STREAM; only that stream gets INFO."""
+    journal = tmp_path / "journal"
+    with journal.open("w", encoding="utf-8") as stream:
+        monkeypatch.setattr(sys, "stderr", stream)
+        stat = os.fstat(stream.fileno())
+        monkeypatch.setenv("JOURNAL_STREAM", f"{stat.st_dev}:{stat.st_ino}")
+        assert stderr_is_journal()
+        configure_logging(tmp_path / "xerodesk.log")
+        logger = logging.getLogger("xerodesk.test")
+        logger.info("pass finished")
+        logger.warning("Xero answered slowly")
+        logger.error("the database went away")
+        logger.debug("not for the journal")
+        # a stream that is not the one systemd named: the CLI's quiet stderr
+        monkeypatch.setenv("JOURNAL_STREAM", f"{stat.st_dev}:{stat.st_ino + 1}")
+        assert not stderr_is_journal()
+        configure_logging(tmp_path / "xerodesk.log")
+        logger.info("quiet again")
+        logger.warning("plain warning")
+        configure_logging(None)
+    lines = journal.read_text(encoding="utf-8").splitlines()
+    assert lines == [
+        "<6>pass finished",
+        "<4>Xero answered slowly",
+        "<3>the database went away",
+        "WARNING: plain warning",
+    ]

@@ -213,6 +213,17 @@ class SyncService:
 
     def _count(self, report: PassReport) -> None:
         self.stats.passes += 1
+        counts = report.counts
+        log.info(
+            "pass %d %s: %d created, %d updated, %d unchanged, %d to review; %d Xero calls",
+            report.run_id,
+            "finished" if report.outcome == "ok" else report.outcome,
+            counts.created,
+            counts.updated,
+            counts.unchanged,
+            report.new_review_items,
+            report.calls,
+        )
         self.stats.reports.append(report)
         if self.on_report is not None:
             self.on_report(report)
