@@ -11,7 +11,7 @@ UV := scripts/uv
 export PYTHONPYCACHEPREFIX := $(CURDIR)/.pycache
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: sync test test-slow lint demo demo-app bundle wheel-check bench reliability
+.PHONY: sync test test-slow lint demo demo-app bundle deb deb-check wheel-check bench reliability
 
 sync:
 	$(UV) sync --locked
@@ -53,6 +53,16 @@ bench: sync
 # The Linux app bundle (dist/xerodesk/ and its .tar.gz), smoke-tested; see packaging/README.md.
 bundle:
 	scripts/build-bundle
+
+# The Debian package dist/xerodesk_<version>-1_<arch>.deb, from a new bundle, lintian-clean;
+# then, as root, its release check on this machine: install, demo as a normal
+# user, the service against a sandbox, upgrade, remove, purge (packaging/README.md).
+deb:
+	scripts/build-deb
+
+deb-check:
+	@test -n "$$(ls dist/xerodesk_*-1_*.deb 2>/dev/null)" || scripts/build-deb
+	python3 scripts/check-deb
 
 # The wheel installed into a new environment runs `xerodesk --version` and `demo --headless`.
 wheel-check:
