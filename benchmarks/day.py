@@ -49,7 +49,8 @@ from benchmarks.day_webhooks import DayWebhooks
 from benchmarks.harness import CLIENT_ID, CLIENT_SECRET, SandboxProcess
 from benchmarks.report import machine
 from xerodesk.engine.dbworker import DbWorker
-from xerodesk.engine.passes import PassRequest, PassRunner
+from xerodesk.engine.pass_types import PassRequest
+from xerodesk.engine.passes import PassRunner
 from xerodesk.engine.pushing import OutboxPusher
 from xerodesk.engine.schedule import next_pass
 from xerodesk.engine.webhooks.consumer import cover_events

@@ -26,7 +26,8 @@ from xerodesk.engine.dbworker import DbWorker, RehearsalDbWorker
 from xerodesk.engine.dryrun import DryRunReport, dry_run
 from xerodesk.engine.lock import RunnerLock, runner_identity
 from xerodesk.engine.outlook import SyncOutlook, sync_outlook
-from xerodesk.engine.passes import PassReport, PassRequest, PassRunner, current_plan
+from xerodesk.engine.pass_types import PassReport, PassRequest
+from xerodesk.engine.passes import PassRunner, current_plan
 from xerodesk.engine.push import PushReport, push_pending
 from xerodesk.engine.pushing import OutboxPusher
 from xerodesk.engine.schedule import PassSchedule

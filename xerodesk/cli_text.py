@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from xerodesk.engine.budget import CallPlan
     from xerodesk.engine.dryrun import DryRunReport
     from xerodesk.engine.outlook import SyncOutlook
-    from xerodesk.engine.passes import PassReport
+    from xerodesk.engine.pass_types import PassReport
     from xerodesk.engine.schedule import PassSchedule
     from xerodesk.engine.sweep import SweepResult
     from xerodesk.engine.webhooks.health import WebhookHealth

@@ -24,7 +24,8 @@ from xerodesk.domain.sync import ProgressEvent, parse_entities
 from xerodesk.engine.controller import Message, open_migrated
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.lock import RunnerBusyError, RunnerLock, runner_identity
-from xerodesk.engine.passes import PassReport, PassRequest, PassRunner
+from xerodesk.engine.pass_types import PassReport, PassRequest
+from xerodesk.engine.passes import PassRunner
 from xerodesk.engine.push import PushReport, push_pending
 from xerodesk.engine.pushing import OutboxPusher
 from xerodesk.errors import AuthenticationError, ConfigurationError, UnreachableError, XerodeskError

@@ -24,7 +24,7 @@ from tests.support.sandbox import RunningSandbox, start_sandbox
 from tests.support.sync import CLIENT_ENV, snapshot_tables, sync_pass, table_rows
 from xerodesk import app
 from xerodesk.engine.dryrun import DryRunReport
-from xerodesk.engine.passes import PassReport
+from xerodesk.engine.pass_types import PassReport
 from xerodesk.store.base import Base
 
 

@@ -21,7 +21,8 @@ from tests.support.sync import CLIENT_ENV
 from xerodesk.domain.sync import EntityKind
 from xerodesk.engine.budget import DOCUMENTS, MASTER, PUSH, SWEEP, day_usage, push_reserve
 from xerodesk.engine.dbworker import DbWorker
-from xerodesk.engine.passes import PassReport, PassRequest, PassRunner, current_plan
+from xerodesk.engine.pass_types import PassReport, PassRequest
+from xerodesk.engine.passes import PassRunner, current_plan
 from xerodesk.store.database import open_engine
 from xerodesk.store.models import SalesOrderHeader
 from xerodesk.store.options import set_option

@@ -24,7 +24,8 @@ from xerodesk.engine.budget import DayUsage
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.freshness import age_text, entity_freshness
 from xerodesk.engine.outlook import LOW, OK, SPENT, day_outlook, sync_outlook
-from xerodesk.engine.passes import PassReport, PassRequest, PassRunner
+from xerodesk.engine.pass_types import PassReport, PassRequest
+from xerodesk.engine.passes import PassRunner
 from xerodesk.engine.schedule import plan_next_pass
 from xerodesk.store.options import set_option
 from xerodesk.store.state import add_run_counts, mark_entity_read

@@ -28,7 +28,8 @@ from tests.support import orgs
 from tests.support.sandbox import RunningSandbox, start_sandbox
 from tests.support.sync import an_hour_on, snapshot_tables, sync_pass, table_rows
 from xerodesk.domain.sync import PULL_ORDER, EntityKind
-from xerodesk.engine.passes import PassReport, current_plan
+from xerodesk.engine.pass_types import PassReport
+from xerodesk.engine.passes import current_plan
 from xerodesk.engine.review import perform
 from xerodesk.sandbox.app import default_api_routes
 from xerodesk.store.models import SalesOrderHeader

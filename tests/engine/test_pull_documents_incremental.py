@@ -18,7 +18,7 @@ from tests.support import orgs
 from tests.support.sandbox import RunningSandbox, start_sandbox
 from tests.support.sync import snapshot_tables, sync_pass, table_rows
 from xerodesk.domain.sync import EntityKind
-from xerodesk.engine.passes import PassReport
+from xerodesk.engine.pass_types import PassReport
 from xerodesk.sandbox.app import default_api_routes
 from xerodesk.store.models import Quote, QuoteLine
 from xerodesk.store.options import set_option

@@ -19,7 +19,7 @@ from tests.support.databases import KINDS, DatabaseFactory
 from tests.support.sandbox import RunningSandbox, start_sandbox
 from tests.support.sync import an_hour_on, sync_pass, table_rows
 from xerodesk.domain.sync import EntityKind
-from xerodesk.engine.passes import PassReport
+from xerodesk.engine.pass_types import PassReport
 from xerodesk.mapping.currencies import cross_rates, parse_ecb_daily
 from xerodesk.store.database import open_engine
 from xerodesk.store.models import Currency

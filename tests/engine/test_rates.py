@@ -21,7 +21,8 @@ from tests.support.sync import CLIENT_ENV, sync_pass, table_rows
 from xerodesk.domain.rates import ReferenceRates
 from xerodesk.domain.sync import EntityKind
 from xerodesk.engine.dbworker import DbWorker
-from xerodesk.engine.passes import PassReport, PassRequest, PassRunner
+from xerodesk.engine.pass_types import PassReport, PassRequest
+from xerodesk.engine.passes import PassRunner
 from xerodesk.engine.rates import (
     RATES_MISSING,
     RATES_UNAVAILABLE,

@@ -15,7 +15,8 @@ from xerodesk.domain.sync import PULL_ORDER, Counts, EntityKind, Phase
 from xerodesk.engine.budget import CallPlan
 from xerodesk.engine.controller import EntityProgress
 from xerodesk.engine.eta import overall
-from xerodesk.engine.passes import PassRequest, current_plan
+from xerodesk.engine.pass_types import PassRequest
+from xerodesk.engine.passes import current_plan
 from xerodesk.gui.main_window import MainWindow
 from xerodesk.gui.text import plural
 from xerodesk.store.views import list_runs

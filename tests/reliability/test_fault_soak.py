@@ -37,7 +37,8 @@ from tests.support.reliability import (
 from tests.support.sandbox import TEST_CLIENT_ID, TEST_CLIENT_SECRET, RunningSandbox
 from xerodesk.credentials import Secret
 from xerodesk.engine.dbworker import DbWorker
-from xerodesk.engine.passes import PassRequest, PassRunner
+from xerodesk.engine.pass_types import PassRequest
+from xerodesk.engine.passes import PassRunner
 from xerodesk.engine.push import push_pending
 from xerodesk.errors import XerodeskError
 from xerodesk.store.database import open_engine

@@ -12,7 +12,8 @@ from tests.support.sandbox import TEST_CLIENT_ID, TEST_CLIENT_SECRET, RunningSan
 from xerodesk.domain.sync import PULL_ORDER, EntityKind
 from xerodesk.engine.budget import REFERENCE_REFRESH
 from xerodesk.engine.dbworker import DbWorker
-from xerodesk.engine.passes import PassReport, PassRequest, PassRunner
+from xerodesk.engine.pass_types import PassReport, PassRequest
+from xerodesk.engine.passes import PassRunner
 from xerodesk.store import models, xd_models  # noqa: F401  (register the tables)
 from xerodesk.store.base import Base
 from xerodesk.store.state import load_cursor, save_cursor

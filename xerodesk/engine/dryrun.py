@@ -18,7 +18,8 @@ from sqlalchemy import Connection, func, select
 from xerodesk.domain.sync import ProgressSink
 from xerodesk.engine.dbworker import RehearsalDbWorker
 from xerodesk.engine.lock import LEASE_NAME, RunnerBusyError, current_holder
-from xerodesk.engine.passes import PassReport, PassRequest, PassRunner
+from xerodesk.engine.pass_types import PassReport, PassRequest
+from xerodesk.engine.passes import PassRunner
 from xerodesk.engine.push import PushState, detect_pushes
 from xerodesk.store.types import utcnow
 from xerodesk.store.xd_models import OutboxItem

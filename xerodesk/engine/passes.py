@@ -32,12 +32,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, func, select
 
-from xerodesk.domain.sync import PULL_ORDER, Counts, EntityKind, Phase, ProgressEvent, ProgressSink
+from xerodesk.domain.sync import Counts, EntityKind, Phase, ProgressEvent, ProgressSink
 from xerodesk.engine.backfill import fill_missing_links
 from xerodesk.engine.balances import falling_due, refresh_balances
 from xerodesk.engine.budget import (
@@ -54,6 +53,7 @@ from xerodesk.engine.commitments import derive_stock_commitments
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.display import rederive_display_descriptions
 from xerodesk.engine.edits import scan_crm_edits
+from xerodesk.engine.pass_types import PassReport, PassRequest, PassState
 from xerodesk.engine.pull import PullResult, PullStep, run_pull
 from xerodesk.engine.rates import RatesProviderFactory, default_provider, rates_url, refresh_rates
 from xerodesk.engine.steps.contacts import ContactsStep
@@ -68,7 +68,7 @@ from xerodesk.engine.steps.items import ItemsStep
 from xerodesk.engine.steps.purchase_orders import PurchaseOrdersStep
 from xerodesk.engine.steps.tax_rates import TaxRatesStep
 from xerodesk.engine.stock import STOCK_CURSOR, check_stock
-from xerodesk.engine.sweep import Sweep, SweepResult, never_synced, record_sweep, sweep_due
+from xerodesk.engine.sweep import Sweep, never_synced, record_sweep, sweep_due
 from xerodesk.errors import DailyLimitReachedError, XerodeskError
 from xerodesk.store.options import Options
 from xerodesk.store.state import finish_run, load_cursor, save_cursor, start_run
@@ -84,63 +84,6 @@ MASTER_DATA = (EntityKind.CONTACTS, EntityKind.ITEMS)
 DOCUMENTS = (EntityKind.INVOICES, EntityKind.CREDIT_NOTES, EntityKind.PURCHASE_ORDERS)
 #: documents that move contacts' balances
 SALES_DOCUMENTS = (EntityKind.INVOICES, EntityKind.CREDIT_NOTES)
-
-
-@dataclass(frozen=True)
-class PassRequest:
-    trigger: str = "manual"
-    full: bool = False
-    only: tuple[EntityKind, ...] = PULL_ORDER
-
-
-@dataclass
-class PassReport:
-    run_id: int
-    outcome: str = "running"
-    message: str | None = None
-    entities: dict[str, PullResult] = field(default_factory=dict)
-    calls: int = 0
-    #: bytes of Xero's answers: as read (after decompression), and on the wire
-    bytes_read: int = 0
-    wire_bytes: int = 0
-    new_review_items: int = 0
-    #: the reconciliation sweep, when one ran
-    sweep: SweepResult | None = None
-    #: the pass's estimated calls against today's budget
-    plan: CallPlan | None = None
-
-    @property
-    def counts(self) -> Counts:
-        total = Counts()
-        for result in self.entities.values():
-            total += result.counts
-        return total
-
-
-@dataclass
-class PassState:
-    """What one pass knows as it goes."""
-
-    options: Options
-    request: PassRequest
-    run_id: int
-    report: PassReport
-    #: ContactIDs of the sales documents this pass wrote
-    touched_contacts: set[str] = field(default_factory=set)
-    #: item codes on the lines of the sales documents this pass wrote
-    moved_items: set[str] = field(default_factory=set)
-    #: this pass read every item (their stock is fresh)
-    items_read_whole: bool = False
-    #: this pass read every contact (balances are fresh)
-    contacts_read_whole: bool = False
-    #: the entities whose reconciliation sweep is due in this pass
-    sweep_due: tuple[EntityKind, ...] = ()
-    #: the entities this pass reads for the first time (reconciled by that read)
-    first_reads: tuple[EntityKind, ...] = ()
-    swept: bool = False
-    #: the ItemIDs of the whole list of items this pass read (the sweep looks
-    #: for deletions in it); the ids only, not the records, which are let go
-    listed_items: frozenset[str] | None = None
 
 
 Handler = Callable[[PassState], Awaitable[PullResult]]

@@ -26,7 +26,8 @@ from typing import Protocol
 from xerodesk.domain.sync import ProgressSink
 from xerodesk.engine.dbworker import DbWorker
 from xerodesk.engine.lock import RunnerBusyError, RunnerLock
-from xerodesk.engine.passes import PassReport, PassRequest, PassRunner
+from xerodesk.engine.pass_types import PassReport, PassRequest
+from xerodesk.engine.passes import PassRunner
 from xerodesk.engine.schedule import PassSchedule, next_pass
 from xerodesk.engine.webhooks.consumer import WebhookConsumer, WebhookReport, cover_events
 from xerodesk.engine.webhooks.health import mark_listening, webhook_health

@@ -32,7 +32,8 @@ from xerodesk.engine.budget import CallPlan, DayUsage
 from xerodesk.engine.controller import SyncController
 from xerodesk.engine.freshness import PLAIN_NAMES, EntityFreshness
 from xerodesk.engine.outlook import LOW, SPENT, SyncOutlook, sync_outlook
-from xerodesk.engine.passes import PassRequest, current_plan
+from xerodesk.engine.pass_types import PassRequest
+from xerodesk.engine.passes import current_plan
 from xerodesk.engine.schedule import EVEN, MINIMUM, WAITING
 from xerodesk.gui.bridge import Bridge
 from xerodesk.gui.chart import CallsChart
