@@ -19,7 +19,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from xerodesk.sandbox.faults import Fault, drop_connection
-from xerodesk.sandbox.identity import ApiRefusal
+from xerodesk.sandbox.identity_records import ApiRefusal
 
 if TYPE_CHECKING:
     from xerodesk.sandbox.state import SandboxState

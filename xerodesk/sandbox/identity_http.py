@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Route
 
 from xerodesk.sandbox.gate import problem
-from xerodesk.sandbox.identity import ApiRefusal, OAuthError
+from xerodesk.sandbox.identity_records import ApiRefusal, OAuthError
 from xerodesk.sandbox.scopes import KNOWN_SCOPES
 from xerodesk.sandbox.tokens import CHALLENGE_RE
 

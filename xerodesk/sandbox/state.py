@@ -19,7 +19,8 @@ from xerodesk.sandbox.faults import (
     FaultSpecError,
     parse_fault_spec,
 )
-from xerodesk.sandbox.identity import REFRESH_GRACE_SECONDS, ClientPolicy, IdentityService
+from xerodesk.sandbox.identity import REFRESH_GRACE_SECONDS, IdentityService
+from xerodesk.sandbox.identity_records import ClientPolicy
 from xerodesk.sandbox.limits import LimitConfig, RateLimiter
 from xerodesk.sandbox.webhook_config import WebhookConfig, WebhookConfigError
 from xerodesk.sandbox.webhooks import WebhookHub
